@@ -79,7 +79,6 @@ Examples:
     },
     async run(pos, v) {
       const name = onePositional("create", pos, "NAME");
-      const { createTap } = await import("./core/tap.ts");
       const { resolveId } = await import("./core/users.ts");
       const opts: CreateTapOptions = {
         name,
@@ -113,6 +112,7 @@ Examples:
         }
         opts[flag] = id;
       }
+      const { createTap } = await import("./core/tap.ts");
       const tap = createTap(opts);
       out(v.json ? JSON.stringify(tap, null, 2) : tap.name);
     },

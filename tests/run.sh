@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The whole test suite, as `npm test` runs it:
+#   1. static checks: deno check, deno lint, deno fmt --check (one test each)
+#   2. every tests/*_test.ts under Deno, Bun and Node (tsx). Files named *_root_test.ts need root:
+#      they make their own network namespaces and skip themselves elsewhere.
+# It ends with one line "N passed, N failed, N skipped" summed over all runners, and exits
+# non-zero when anything failed.
+set -u
+cd "$(dirname "$0")/.."
+export PATH="$PWD/node_modules/.bin:$PATH" NO_COLOR=1
+passed=0 failed=0 skipped=0
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+
+# count LOG PASS_RE FAIL_RE SKIP_RE: adds the runner's own counts to the totals.
+count() {
+  local p f s
+  p=$(grep -oE "$2" "$1" | grep -oE '[0-9]+' | tail -1)
+  f=$(grep -oE "$3" "$1" | grep -oE '[0-9]+' | tail -1)
+  s=$(grep -oE "$4" "$1" | grep -oE '[0-9]+' | tail -1)
+  passed=$((passed + ${p:-0})) failed=$((failed + ${f:-0})) skipped=$((skipped + ${s:-0}))
+  # A runner that crashed before its summary still counts as a failure.
+  if [ -z "$p$f" ]; then failed=$((failed + 1)); fi
+}
+
+check() { # check NAME CMD...: a static check counts as one test
+  local name=$1; shift
+  if "$@" >"$logs/$name.log" 2>&1; then
+    passed=$((passed + 1)); echo "ok   $name"
+  else
+    failed=$((failed + 1)); echo "FAIL $name"; cat "$logs/$name.log"
+  fi
+}
+
+check "deno check" deno check mod.ts cli.ts ffi/ core/ cni/ tests/
+check "deno lint" deno lint
+check "deno fmt" deno fmt --check
+
+suite() { # suite NAME PASS_RE FAIL_RE SKIP_RE CMD...: one runner over every test file
+  local name=$1 p=$2 f=$3 s=$4 before=$failed; shift 4
+  "$@" >"$logs/$name.log" 2>&1
+  count "$logs/$name.log" "$p" "$f" "$s"
+  if [ "$failed" -ne "$before" ]; then
+    echo "FAIL $name: $*"; cat "$logs/$name.log"
+  else
+    echo "ok   $name: $(grep -E "$p" "$logs/$name.log" | tail -1 | sed 's/^ *//')"
+  fi
+}
+
+tests=$(ls tests/*_test.ts)
+suite deno '[0-9]+ passed' '[0-9]+ failed' '[0-9]+ ignored' deno test -A $tests
+suite bun '^ *[0-9]+ pass' '^ *[0-9]+ fail' '^ *[0-9]+ skip' bun test $tests
+suite node '^# pass [0-9]+' '^# fail [0-9]+' '^# skipped [0-9]+' node --import tsx --test $tests
+
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
