@@ -212,7 +212,7 @@ export function parseMessages(buf: Uint8Array): NlMessage[] {
  * ```
  */
 export function parseError(payload: Uint8Array): number {
-  return -new DataView(payload.buffer, payload.byteOffset).getInt32(0, true);
+  return 0 - new DataView(payload.buffer, payload.byteOffset).getInt32(0, true);
 }
 
 /**
