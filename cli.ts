@@ -1,8 +1,9 @@
-#!/usr/bin/env -S sh -c 'd=${0%/*}/node_modules/.bin/deno; [ -x "$d" ] || d=deno; exec "$d" run --no-prompt --allow-ffi --allow-env --allow-run --allow-read=/etc/passwd,/etc/group "$0" "$@"'
+#!/usr/bin/env -S sh -c 'f=$(readlink -f "$0"); d=${f%/*}/node_modules/.bin/deno; [ -x "$d" ] || d=deno; exec "$d" run --no-prompt --allow-ffi --allow-env --allow-run --allow-read=/etc/passwd,/etc/group "$f" "$@"'
 /**
  * The `tap` command: a CNI plugin when CNI_COMMAND is set, otherwise the human CLI.
  *
- * The shebang runs Deno from this checkout's node_modules, or from PATH. `bun cli.ts` works too.
+ * The shebang runs Deno from the node_modules beside this file (symlinks resolved, so a link in
+ * /opt/cni/bin works), or else from PATH. `bun cli.ts` works too.
  * Only what a command needs is imported: `--help` and `--version` never load libc.
  *
  * @module

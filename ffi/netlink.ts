@@ -6,20 +6,30 @@
  *
  * @module
  */
-import { AF_NETLINK, NETLINK_ROUTE, SOCK_CLOEXEC, SOCK_RAW } from "./consts.ts";
+import { AF_NETLINK, IFF_UP, NETLINK_ROUTE, SOCK_CLOEXEC, SOCK_RAW } from "./consts.ts";
 import { TapError } from "./errors.ts";
 import { libc } from "./libc.ts";
 import {
+  type AddressEntry,
+  type AddressSpec,
+  AF_INET,
   type Attr,
   attrString,
   attrU32,
+  encodeAddAddress,
+  encodeAddRoute,
+  encodeDump,
   encodeLinkMessage,
+  type IfInfo,
   IFLA_ADDRESS,
+  IFLA_AF_SPEC,
   IFLA_EXT_MASK,
   IFLA_IFNAME,
+  IFLA_INET_CONF,
   IFLA_MASTER,
   IFLA_MTU,
   IFLA_TXQLEN,
+  IPV4_DEVCONF_ARP_NOTIFY,
   type Link,
   NLM_F_ACK,
   NLM_F_DUMP,
@@ -27,11 +37,17 @@ import {
   NLM_F_REQUEST,
   NLMSG_DONE,
   NLMSG_ERROR,
+  parseAddress,
   parseError,
   parseLink,
   parseMessages,
+  parseRoute,
+  type RouteEntry,
+  type RouteSpec,
   RTM_DELLINK,
+  RTM_GETADDR,
   RTM_GETLINK,
+  RTM_GETROUTE,
   RTM_NEWLINK,
 } from "./rtnetlink.ts";
 
@@ -54,6 +70,8 @@ export interface LinkChange {
   /** ifindex of a bridge to join, or 0 to leave one. */
   master?: number;
   txqlen?: number;
+  /** Set `net.ipv4.conf.<if>.arp_notify`, through IFLA_AF_SPEC instead of /proc/sys. */
+  arpNotify?: boolean;
 }
 
 function refInfo(ref: LinkRef): { index: number; attrs: Attr[] } {
@@ -90,20 +108,10 @@ export class NetlinkSocket {
    * Sends one request and collects the reply messages of its sequence number: until NLMSG_DONE
    * for a dump, until the acknowledgement with NLM_F_ACK, else the one reply.
    */
-  #request(
-    type: number,
-    flags: number,
-    ref: LinkRef,
-    extra: readonly Attr[],
-    info = {},
-  ): Uint8Array[] {
+  #transact(syscall: string, encode: (seq: number) => Uint8Array): Uint8Array[] {
     const seq = ++this.#seq;
-    const { index, attrs } = refInfo(ref);
-    const msg = encodeLinkMessage(type, NLM_F_REQUEST | flags, seq, { index, ...info }, [
-      ...attrs,
-      ...extra,
-    ]);
-    const syscall = `netlink ${RTM_NAMES[type] ?? type}`;
+    const msg = encode(seq);
+    const flags = new DataView(msg.buffer).getUint16(6, true);
     libc.send(this.#fd, msg);
     const replies: Uint8Array[] = [];
     for (;;) {
@@ -112,7 +120,7 @@ export class NetlinkSocket {
         if (m.seq !== seq) continue;
         if (m.type === NLMSG_ERROR) {
           const errno = parseError(m.payload);
-          if (errno !== 0) throw TapError.syscall(syscall, errno);
+          if (errno !== 0) throw TapError.syscall(`netlink ${syscall}`, errno);
           return replies;
         }
         if (m.type === NLMSG_DONE) return replies;
@@ -122,20 +130,33 @@ export class NetlinkSocket {
     }
   }
 
+  /** A link request: by index, or by name with IFLA_IFNAME. */
+  #link(type: number, flags: number, ref: LinkRef, extra: readonly Attr[], info: IfInfo = {}) {
+    const { index, attrs } = refInfo(ref);
+    return this.#transact(
+      RTM_NAMES[type] ?? String(type),
+      (seq) =>
+        encodeLinkMessage(type, NLM_F_REQUEST | flags, seq, { ...info, index }, [
+          ...attrs,
+          ...extra,
+        ]),
+    );
+  }
+
   /**
    * Reads one link by ifindex or name.
    *
    * @throws {TapError} ENODEV when there is no such link.
    */
   getLink(ref: LinkRef): Link {
-    const [reply] = this.#request(RTM_GETLINK, 0, ref, [attrU32(IFLA_EXT_MASK, 1)]);
+    const [reply] = this.#link(RTM_GETLINK, 0, ref, [attrU32(IFLA_EXT_MASK, 1)]);
     if (reply === undefined) throw TapError.syscall("netlink RTM_GETLINK", 19);
     return parseLink(reply);
   }
 
   /** Reads every link of the socket's namespace. */
   dumpLinks(): Link[] {
-    return this.#request(RTM_GETLINK, NLM_F_DUMP, 0, [attrU32(IFLA_EXT_MASK, 1)]).map(parseLink);
+    return this.#link(RTM_GETLINK, NLM_F_DUMP, 0, [attrU32(IFLA_EXT_MASK, 1)]).map(parseLink);
   }
 
   /** Applies `change` to a link in one request. */
@@ -145,14 +166,49 @@ export class NetlinkSocket {
     if (change.address !== undefined) attrs.push({ type: IFLA_ADDRESS, data: change.address });
     if (change.master !== undefined) attrs.push(attrU32(IFLA_MASTER, change.master));
     if (change.txqlen !== undefined) attrs.push(attrU32(IFLA_TXQLEN, change.txqlen));
-    const info = change.up === undefined ? {} : { flags: change.up ? 1 : 0, change: 1 };
+    if (change.arpNotify !== undefined) {
+      const conf = attrU32(IPV4_DEVCONF_ARP_NOTIFY, change.arpNotify ? 1 : 0);
+      const inet = { type: AF_INET, nested: [{ type: IFLA_INET_CONF, nested: [conf] }] };
+      attrs.push({ type: IFLA_AF_SPEC, nested: [inet] });
+    }
+    const info = change.up === undefined ? {} : { flags: change.up ? IFF_UP : 0, change: IFF_UP };
     if (attrs.length === 0 && change.up === undefined) return;
-    this.#request(RTM_NEWLINK, NLM_F_ACK, ref, attrs, info);
+    this.#link(RTM_NEWLINK, NLM_F_ACK, ref, attrs, info);
   }
 
   /** Deletes a link, whatever its kind and flags. */
   deleteLink(ref: LinkRef): void {
-    this.#request(RTM_DELLINK, NLM_F_ACK, ref, []);
+    this.#link(RTM_DELLINK, NLM_F_ACK, ref, []);
+  }
+
+  /**
+   * Adds an IP address to a link.
+   *
+   * @throws {TapError} EEXIST when the link has it already.
+   */
+  addAddress(index: number, address: AddressSpec): void {
+    this.#transact("RTM_NEWADDR", (seq) => encodeAddAddress(seq, index, address));
+  }
+
+  /** Reads every address of one family (AF_INET or AF_INET6) in the namespace. */
+  dumpAddresses(family: number): AddressEntry[] {
+    return this.#transact("RTM_GETADDR", (seq) => encodeDump(RTM_GETADDR, seq, family))
+      .map(parseAddress);
+  }
+
+  /**
+   * Adds a route.
+   *
+   * @throws {TapError} EEXIST when the route exists.
+   */
+  addRoute(route: RouteSpec): void {
+    this.#transact("RTM_NEWROUTE", (seq) => encodeAddRoute(seq, route));
+  }
+
+  /** Reads every route of one family in the namespace, all tables. */
+  dumpRoutes(family: number): RouteEntry[] {
+    return this.#transact("RTM_GETROUTE", (seq) => encodeDump(RTM_GETROUTE, seq, family))
+      .map(parseRoute);
   }
 
   /** Closes the socket; safe to call twice. */

@@ -136,6 +136,52 @@ export interface IfInfo {
 }
 
 /**
+ * Encodes one netlink message: `nlmsghdr`, the fixed family header, then the attributes.
+ *
+ * @example Ask for one link by name
+ * ```ts
+ * import { attrString, encodeMessage, ifinfomsg, IFLA_IFNAME, NLM_F_REQUEST, RTM_GETLINK } from "./rtnetlink.ts";
+ * const msg = encodeMessage(RTM_GETLINK, NLM_F_REQUEST, 1, ifinfomsg({}), [attrString(IFLA_IFNAME, "tap0")]);
+ * ```
+ */
+export function encodeMessage(
+  type: number,
+  flags: number,
+  seq: number,
+  header: Uint8Array,
+  attrs: readonly Attr[],
+): Uint8Array {
+  const len = NLMSG_HDRLEN + header.length + attrsLength(attrs);
+  const bytes = new Uint8Array(len);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(0, len, true);
+  view.setUint16(4, type, true);
+  view.setUint16(6, flags, true);
+  view.setUint32(8, seq, true);
+  bytes.set(header, NLMSG_HDRLEN);
+  writeAttrs(view, bytes, NLMSG_HDRLEN + header.length, attrs);
+  return bytes;
+}
+
+/**
+ * The 16-byte `ifinfomsg` of a link request (family AF_UNSPEC).
+ *
+ * @example Usage
+ * ```ts
+ * import { ifinfomsg } from "./rtnetlink.ts";
+ * ifinfomsg({ index: 3, flags: 1, change: 1 }).length; // 16
+ * ```
+ */
+export function ifinfomsg(info: IfInfo): Uint8Array {
+  const b = new Uint8Array(IFINFOMSG_LEN);
+  const v = new DataView(b.buffer);
+  v.setInt32(4, info.index ?? 0, true);
+  v.setUint32(8, info.flags ?? 0, true);
+  v.setUint32(12, info.change ?? 0, true);
+  return b;
+}
+
+/**
  * Encodes one link message (`nlmsghdr` + `ifinfomsg` + attributes).
  *
  * @example Ask for one link by name
@@ -151,19 +197,7 @@ export function encodeLinkMessage(
   info: IfInfo,
   attrs: readonly Attr[],
 ): Uint8Array {
-  const len = NLMSG_HDRLEN + IFINFOMSG_LEN + attrsLength(attrs);
-  const bytes = new Uint8Array(len);
-  const view = new DataView(bytes.buffer);
-  view.setUint32(0, len, true);
-  view.setUint16(4, type, true);
-  view.setUint16(6, flags, true);
-  view.setUint32(8, seq, true);
-  // ifinfomsg at 16: family AF_UNSPEC (0), type 0.
-  view.setInt32(NLMSG_HDRLEN + 4, info.index ?? 0, true);
-  view.setUint32(NLMSG_HDRLEN + 8, info.flags ?? 0, true);
-  view.setUint32(NLMSG_HDRLEN + 12, info.change ?? 0, true);
-  writeAttrs(view, bytes, NLMSG_HDRLEN + IFINFOMSG_LEN, attrs);
-  return bytes;
+  return encodeMessage(type, flags, seq, ifinfomsg(info), attrs);
 }
 
 /** One received netlink message. */
@@ -326,5 +360,234 @@ export function parseLink(payload: Uint8Array): Link {
     txqlen: u32(a.get(IFLA_TXQLEN)),
     kind,
     tun: kind === "tun" && data !== undefined ? parseTun(data) : undefined,
+  };
+}
+
+/** Address and route message types. */
+export const RTM_NEWADDR = 20;
+/** Dump addresses. */
+export const RTM_GETADDR = 22;
+/** Add a route. */
+export const RTM_NEWROUTE = 24;
+/** Dump routes. */
+export const RTM_GETROUTE = 26;
+/** Create the object (with RTM_NEW*). */
+export const NLM_F_CREATE = 0x400;
+/** Fail with EEXIST when the object exists (with RTM_NEW*). */
+export const NLM_F_EXCL = 0x200;
+
+/** Address families. */
+export const AF_INET = 2;
+/** IPv6. */
+export const AF_INET6 = 10;
+
+/** Address attributes. */
+export const IFA_ADDRESS = 1;
+/** The local address (IPv4). */
+export const IFA_LOCAL = 2;
+/** The broadcast address (IPv4). */
+export const IFA_BROADCAST = 4;
+
+/** Route attributes. */
+export const RTA_DST = 1;
+/** Output interface index, u32. */
+export const RTA_OIF = 4;
+/** Gateway address. */
+export const RTA_GATEWAY = 5;
+/** Route priority (metric), u32. */
+export const RTA_PRIORITY = 6;
+/** Nested route metrics (RTAX_*). */
+export const RTA_METRICS = 8;
+/** Routing table, u32 (for tables above 255). */
+export const RTA_TABLE = 15;
+/** Route MTU metric. */
+export const RTAX_MTU = 2;
+/** Route advertised MSS metric. */
+export const RTAX_ADVMSS = 8;
+/** The main routing table. */
+export const RT_TABLE_MAIN = 254;
+/** Route scopes. */
+export const RT_SCOPE_UNIVERSE = 0;
+/** Directly attached. */
+export const RT_SCOPE_LINK = 253;
+
+/** Per-family link settings, nested in a link message. */
+export const IFLA_AF_SPEC = 26;
+/** IPv4 devconf values, nested in IFLA_AF_SPEC / AF_INET. */
+export const IFLA_INET_CONF = 1;
+/** The devconf index of `net.ipv4.conf.<if>.arp_notify`. */
+export const IPV4_DEVCONF_ARP_NOTIFY = 22;
+
+/** The family number of a 4- or 16-byte address. */
+const familyOf = (bytes: Uint8Array): number => bytes.length === 4 ? AF_INET : AF_INET6;
+
+/** An IP address to add: its bytes (4 or 16) and prefix length. */
+export interface AddressSpec {
+  bytes: Uint8Array;
+  prefixLength: number;
+}
+
+/**
+ * Encodes RTM_NEWADDR for one address on link `index`. IPv4 gets IFA_LOCAL and the broadcast
+ * address, as `ip addr add` gives them.
+ *
+ * @example Usage
+ * ```ts
+ * import { encodeAddAddress } from "./rtnetlink.ts";
+ * encodeAddAddress(1, 3, { bytes: new Uint8Array([10, 1, 0, 5]), prefixLength: 24 });
+ * ```
+ */
+export function encodeAddAddress(seq: number, index: number, a: AddressSpec): Uint8Array {
+  const header = new Uint8Array(8);
+  header[0] = familyOf(a.bytes);
+  header[1] = a.prefixLength;
+  new DataView(header.buffer).setUint32(4, index, true);
+  const attrs: Attr[] = [{ type: IFA_ADDRESS, data: a.bytes }];
+  if (a.bytes.length === 4) {
+    attrs.push({ type: IFA_LOCAL, data: a.bytes });
+    if (a.prefixLength < 31) {
+      const brd = a.bytes.slice();
+      for (let bit = a.prefixLength; bit < 32; bit++) brd[bit >> 3]! |= 0x80 >> (bit & 7);
+      attrs.push({ type: IFA_BROADCAST, data: brd });
+    }
+  }
+  return encodeMessage(
+    RTM_NEWADDR,
+    NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
+    seq,
+    header,
+    attrs,
+  );
+}
+
+/** A route to add. */
+export interface RouteSpec {
+  /** Destination network bytes (4 or 16) and prefix length. */
+  dst: AddressSpec;
+  gateway?: Uint8Array | undefined;
+  /** Output interface. */
+  oif: number;
+  priority?: number | undefined;
+  table?: number | undefined;
+  scope?: number | undefined;
+  mtu?: number | undefined;
+  advmss?: number | undefined;
+}
+
+/**
+ * Encodes RTM_NEWROUTE (create, fail when it exists). Without a gateway and scope, the route is
+ * link-scoped.
+ *
+ * @example A default route via 10.1.0.1 on link 3
+ * ```ts
+ * import { encodeAddRoute } from "./rtnetlink.ts";
+ * encodeAddRoute(1, {
+ *   dst: { bytes: new Uint8Array(4), prefixLength: 0 },
+ *   gateway: new Uint8Array([10, 1, 0, 1]),
+ *   oif: 3,
+ * });
+ * ```
+ */
+export function encodeAddRoute(seq: number, r: RouteSpec): Uint8Array {
+  const table = r.table ?? RT_TABLE_MAIN;
+  const header = new Uint8Array(12);
+  header[0] = familyOf(r.dst.bytes);
+  header[1] = r.dst.prefixLength;
+  header[4] = table < 256 ? table : 0;
+  header[5] = 3; // RTPROT_BOOT, as iproute2 and the Go netlink library use
+  header[6] = r.scope ?? (r.gateway ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK);
+  header[7] = 1; // RTN_UNICAST
+  const attrs: Attr[] = [attrU32(RTA_OIF, r.oif)];
+  if (r.dst.prefixLength > 0) attrs.push({ type: RTA_DST, data: r.dst.bytes });
+  if (r.gateway) attrs.push({ type: RTA_GATEWAY, data: r.gateway });
+  if (r.priority !== undefined) attrs.push(attrU32(RTA_PRIORITY, r.priority));
+  if (table >= 256) attrs.push(attrU32(RTA_TABLE, table));
+  const metrics: Attr[] = [];
+  if (r.mtu) metrics.push(attrU32(RTAX_MTU, r.mtu));
+  if (r.advmss) metrics.push(attrU32(RTAX_ADVMSS, r.advmss));
+  if (metrics.length > 0) attrs.push({ type: RTA_METRICS, nested: metrics });
+  return encodeMessage(
+    RTM_NEWROUTE,
+    NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
+    seq,
+    header,
+    attrs,
+  );
+}
+
+/**
+ * Encodes a dump request for addresses or routes of one family (4-byte rtgenmsg-compatible
+ * header padded to the family message size).
+ *
+ * @example Usage
+ * ```ts
+ * import { AF_INET, encodeDump, RTM_GETADDR } from "./rtnetlink.ts";
+ * encodeDump(RTM_GETADDR, 1, AF_INET);
+ * ```
+ */
+export function encodeDump(type: number, seq: number, family: number): Uint8Array {
+  const header = new Uint8Array(type === RTM_GETROUTE ? 12 : 8);
+  header[0] = family;
+  return encodeMessage(type, NLM_F_REQUEST | NLM_F_DUMP, seq, header, []);
+}
+
+/** An address as RTM_NEWADDR reports it. */
+export interface AddressEntry {
+  index: number;
+  prefixLength: number;
+  /** IFA_ADDRESS (for IPv4 with a peer, IFA_LOCAL is the local one; both are kept). */
+  address: Uint8Array | undefined;
+  local: Uint8Array | undefined;
+}
+
+/**
+ * Decodes the payload of an RTM_NEWADDR message.
+ *
+ * @example Usage
+ * ```ts
+ * import { parseAddress } from "./rtnetlink.ts";
+ * declare const payload: Uint8Array;
+ * parseAddress(payload).prefixLength;
+ * ```
+ */
+export function parseAddress(payload: Uint8Array): AddressEntry {
+  const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+  const a = parseAttrs(payload.subarray(8));
+  return {
+    index: view.getUint32(4, true),
+    prefixLength: payload[1]!,
+    address: a.get(IFA_ADDRESS)?.slice(),
+    local: a.get(IFA_LOCAL)?.slice(),
+  };
+}
+
+/** A route as RTM_NEWROUTE reports it. */
+export interface RouteEntry {
+  dstLength: number;
+  /** Absent for a default route. */
+  dst: Uint8Array | undefined;
+  gateway: Uint8Array | undefined;
+  oif: number | undefined;
+  table: number;
+}
+
+/**
+ * Decodes the payload of an RTM_NEWROUTE message.
+ *
+ * @example Usage
+ * ```ts
+ * import { parseRoute } from "./rtnetlink.ts";
+ * declare const payload: Uint8Array;
+ * parseRoute(payload).table;
+ * ```
+ */
+export function parseRoute(payload: Uint8Array): RouteEntry {
+  const a = parseAttrs(payload.subarray(12));
+  return {
+    dstLength: payload[1]!,
+    dst: a.get(RTA_DST)?.slice(),
+    gateway: a.get(RTA_GATEWAY)?.slice(),
+    oif: u32(a.get(RTA_OIF)),
+    table: u32(a.get(RTA_TABLE)) ?? payload[4]!,
   };
 }

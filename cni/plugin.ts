@@ -1,0 +1,378 @@
+/**
+ * The CNI plugin: `cmdAdd`, `cmdDel`, `cmdCheck`, `cmdStatus`, `cmdGc`, and the `pluginMain`
+ * dispatcher keyed on CNI_COMMAND. Each command is a thin translation onto the core module.
+ *
+ * Differences from the Go reference plugin, on purpose: mtu and mac are always applied (it drops
+ * them when owner and group are both set); the tap is created under its final name with
+ * IFF_TUN_EXCL, so an existing CNI_IFNAME fails the ADD and stays untouched (no temporary name,
+ * nothing leaks); CNI_NETNS is checked before anything is created; DEL removes only tun/tap
+ * devices; a layer-2 ADD at 0.1.0/0.2.0 fails before creating anything.
+ *
+ * @module
+ */
+import { readFileSync, writeSync } from "node:fs";
+import process from "node:process";
+import { TapError } from "../ffi/errors.ts";
+import { createTap, deleteTap, getTap, type TapInfo } from "../core/tap.ts";
+import { libc } from "../ffi/libc.ts";
+import { O_CLOEXEC, O_RDONLY, O_RDWR } from "../ffi/consts.ts";
+import { currentNetnsId, type Netns, openNetns } from "../ffi/netns.ts";
+import { parseCniArgs } from "./args.ts";
+import { type NetConf, parseNetConf, resolveMac } from "./conf.ts";
+import { type CniEnv, readCniEnv } from "./env.ts";
+import { CniError, ErrorCode, formatError } from "./errors.ts";
+import { formatResult, parsePrevResult, type Result } from "./result.ts";
+import { checkVersionAllows, compareVersions, versionFamily, versionReport } from "./version.ts";
+
+/** Everything a command needs: the validated environment, the config and the raw stdin. */
+export interface Request {
+  env: CniEnv;
+  conf: NetConf;
+  stdin: string;
+}
+
+/** Turns a core error into a CNI error: input refused before any call is code 7, else 999. */
+function cniFailure(err: unknown, msg: string): unknown {
+  if (!(err instanceof TapError)) return err;
+  const code = err.syscall === undefined ? ErrorCode.InvalidConfig : ErrorCode.Internal;
+  return new CniError(code, msg, err.message, { cause: err });
+}
+
+/** Opens CNI_NETNS; refuses anything that is not a network namespace, and our own one. */
+function openSandbox(env: CniEnv): Netns {
+  let ns: Netns;
+  try {
+    ns = openNetns(env.netns.includes("/") ? env.netns : `./${env.netns}`);
+  } catch (err) {
+    if (err instanceof TapError && err.code === "EINVAL") {
+      throw new CniError(ErrorCode.InvalidNetns, `invalid netns "${env.netns}"`, err.detail);
+    }
+    throw cniFailure(err, `failed to open netns "${env.netns}"`);
+  }
+  if (!env.netnsOverride && ns.id === currentNetnsId()) {
+    ns.close();
+    throw new CniError(
+      ErrorCode.InvalidNetns,
+      "plugin's netns and netns from CNI_NETNS should not be the same",
+    );
+  }
+  return ns;
+}
+
+function withSandbox<T>(env: CniEnv, fn: (ns: Netns) => T): T {
+  const ns = openSandbox(env);
+  try {
+    return fn(ns);
+  } finally {
+    ns.close();
+  }
+}
+
+/** Fails unless SELinux can honour the label; a label that was asked for is never dropped. */
+function assertSelinux(conf: NetConf): void {
+  if (!conf.selinuxContext) return;
+  let enabled = true;
+  try {
+    libc.close(libc.open("/sys/fs/selinux/enforce", O_RDONLY | O_CLOEXEC));
+  } catch {
+    enabled = false;
+  }
+  throw new CniError(
+    ErrorCode.UnsupportedField,
+    `unsupported field: selinuxContext "${conf.selinuxContext}"`,
+    enabled
+      ? "creating the tap under an SELinux label is not implemented yet"
+      : "SELinux is not enabled on this host, so the tap cannot be created under that label",
+  );
+}
+
+/** Refuses what cannot be served before anything is created. */
+function preflightAdd(req: Request): void {
+  const { conf } = req;
+  if (conf.ipam?.type) {
+    throw new CniError(
+      ErrorCode.UnsupportedField,
+      `unsupported field: ipam.type "${conf.ipam.type}"`,
+      "IPAM delegation is not implemented yet",
+    );
+  }
+  if (versionFamily(conf.cniVersion) === "0.1") {
+    throw new CniError(
+      ErrorCode.IncompatibleVersion,
+      "incompatible CNI versions",
+      `a tap without ipam has no IP address, which a ${conf.cniVersion} result cannot express; ` +
+        "use cniVersion 0.3.0 or later",
+    );
+  }
+  assertSelinux(conf);
+}
+
+function previous(conf: NetConf): Result {
+  return conf.prevResult === undefined
+    ? { interfaces: [], ips: [], routes: [] }
+    : parsePrevResult(conf.prevResult, conf.cniVersion);
+}
+
+/**
+ * ADD: creates the tap CNI_IFNAME in CNI_NETNS, persistent and up, and returns the result text.
+ *
+ * @example Usage
+ * ```ts
+ * import { cmdAdd } from "./plugin.ts";
+ * declare const req: import("./plugin.ts").Request;
+ * console.log(cmdAdd(req));
+ * ```
+ */
+export function cmdAdd(req: Request): string {
+  const { env, conf } = req;
+  const args = parseCniArgs(env.args);
+  const mac = resolveMac(conf, args);
+  preflightAdd(req);
+  const prev = previous(conf);
+  return withSandbox(env, (ns) => {
+    let tap: TapInfo;
+    try {
+      tap = createTap({
+        name: env.ifname,
+        netns: ns,
+        multiQueue: conf.multiQueue,
+        vnetHdr: true,
+        owner: conf.owner,
+        group: conf.group,
+        mtu: conf.mtu,
+        mac,
+        up: true,
+      });
+    } catch (err) {
+      if (err instanceof TapError && err.code === "EBUSY") {
+        throw new CniError(
+          ErrorCode.Internal,
+          `interface "${env.ifname}" already exists in netns "${env.netns}"`,
+          err.message,
+        );
+      }
+      throw cniFailure(err, `failed to create tap "${env.ifname}"`);
+    }
+    try {
+      const result: Result = {
+        interfaces: [
+          ...prev.interfaces,
+          // Interface mtu is a 1.1.0 field; older results do not carry it.
+          compareVersions(conf.cniVersion, "1.1.0") >= 0
+            ? { name: tap.name, mac: tap.mac!, mtu: tap.mtu, sandbox: env.netns }
+            : { name: tap.name, mac: tap.mac!, sandbox: env.netns },
+        ],
+        ips: prev.ips,
+        routes: prev.routes,
+      };
+      const dns = conf.dns ?? prev.dns;
+      if (dns !== undefined) result.dns = dns;
+      return formatResult(result, conf.cniVersion);
+    } catch (err) {
+      deleteTap(tap.name, { netns: ns });
+      throw err;
+    }
+  });
+}
+
+/**
+ * DEL: removes the tap. Idempotent: an empty or vanished CNI_NETNS and a missing device are
+ * success; a device of another kind under that name is left alone.
+ *
+ * @example Usage
+ * ```ts
+ * import { cmdDel } from "./plugin.ts";
+ * declare const req: import("./plugin.ts").Request;
+ * cmdDel(req);
+ * ```
+ */
+export function cmdDel(req: Request): void {
+  const { env } = req;
+  parseCniArgs(env.args);
+  if (env.netns === "") return;
+  let ns: Netns;
+  try {
+    ns = openSandbox(env);
+  } catch (err) {
+    if (err instanceof CniError && err.cause instanceof TapError && err.cause.code === "ENOENT") {
+      return;
+    }
+    throw err;
+  }
+  try {
+    deleteTap(env.ifname, { netns: ns });
+  } catch (err) {
+    if (err instanceof TapError && err.code === "ENODEV") return;
+    if (err instanceof TapError && err.code === "EINVAL") {
+      process.stderr.write(`tap: not deleting "${env.ifname}": ${err.detail}\n`);
+      return;
+    }
+    throw cniFailure(err, `failed to delete tap "${env.ifname}"`);
+  } finally {
+    ns.close();
+  }
+}
+
+function mismatch(ifname: string, what: string, want: unknown, got: unknown): CniError {
+  return new CniError(
+    ErrorCode.Internal,
+    `tap "${ifname}" does not match: ${what} is ${JSON.stringify(got)}, expected ${
+      JSON.stringify(want)
+    }`,
+  );
+}
+
+/**
+ * CHECK: verifies that the device exists, is a tap, and matches the config and prevResult.
+ * The MAC and MTU in prevResult win over the config's, because a later plugin in the chain
+ * (tuning) may have changed them and prevResult is the chain's final result.
+ *
+ * @example Usage
+ * ```ts
+ * import { cmdCheck } from "./plugin.ts";
+ * declare const req: import("./plugin.ts").Request;
+ * cmdCheck(req);
+ * ```
+ */
+export function cmdCheck(req: Request): void {
+  const { env, conf } = req;
+  checkVersionAllows("CHECK", conf.cniVersion);
+  const mac = resolveMac(conf, parseCniArgs(env.args));
+  if (conf.prevResult === undefined) {
+    throw new CniError(ErrorCode.InvalidConfig, "Required prevResult missing");
+  }
+  const prev = parsePrevResult(conf.prevResult, conf.cniVersion);
+  const iface = prev.interfaces.find((i) => i.name === env.ifname && i.sandbox === env.netns);
+  if (iface === undefined) {
+    throw new CniError(
+      ErrorCode.Internal,
+      `no interface "${env.ifname}" with sandbox "${env.netns}" in prevResult`,
+    );
+  }
+  const tap = withSandbox(env, (ns) => {
+    try {
+      return getTap(env.ifname, { netns: ns });
+    } catch (err) {
+      throw cniFailure(err, `failed to check tap "${env.ifname}"`);
+    }
+  });
+  const expect: [string, unknown, unknown][] = [
+    ["mode", "tap", tap.mode],
+    ["multiQueue", conf.multiQueue, tap.multiQueue],
+  ];
+  if (conf.owner !== undefined) expect.push(["owner", conf.owner, tap.owner]);
+  if (conf.group !== undefined) expect.push(["group", conf.group, tap.group]);
+  const mtu = iface.mtu ?? conf.mtu;
+  if (mtu !== undefined) expect.push(["mtu", mtu, tap.mtu]);
+  const wantMac = iface.mac ?? mac;
+  if (wantMac !== undefined) expect.push(["mac", wantMac.toLowerCase(), tap.mac]);
+  for (const [what, want, got] of expect) {
+    if (want !== got) throw mismatch(env.ifname, what, want, got);
+  }
+}
+
+/**
+ * STATUS: ready when /dev/net/tun can be opened.
+ *
+ * @example Usage
+ * ```ts
+ * import { cmdStatus } from "./plugin.ts";
+ * declare const req: import("./plugin.ts").Request;
+ * cmdStatus(req);
+ * ```
+ */
+export function cmdStatus(req: Request): void {
+  checkVersionAllows("STATUS", req.conf.cniVersion);
+  try {
+    libc.close(libc.open("/dev/net/tun", O_RDWR | O_CLOEXEC));
+  } catch (err) {
+    throw new CniError(50, "cannot open /dev/net/tun", (err as Error).message);
+  }
+}
+
+/**
+ * GC: the plugin itself keeps no state outside the container netns, which the runtime removes.
+ *
+ * @example Usage
+ * ```ts
+ * import { cmdGc } from "./plugin.ts";
+ * declare const req: import("./plugin.ts").Request;
+ * cmdGc(req);
+ * ```
+ */
+export function cmdGc(req: Request): void {
+  checkVersionAllows("GC", req.conf.cniVersion);
+}
+
+function write(text: string): void {
+  if (text !== "") writeSync(1, text);
+}
+
+function readStdin(): string {
+  try {
+    return readFileSync(0, "utf8");
+  } catch (err) {
+    throw new CniError(ErrorCode.IOFailure, "error reading from stdin", (err as Error).message);
+  }
+}
+
+/**
+ * Runs one CNI command from the environment and stdin; prints the result or the error JSON on
+ * stdout and returns the exit status.
+ *
+ * @example Usage
+ * ```ts
+ * import process from "node:process";
+ * import { pluginMain } from "./plugin.ts";
+ * process.exitCode = pluginMain();
+ * ```
+ */
+export function pluginMain(): number {
+  let version: string | undefined;
+  try {
+    const env = readCniEnv((name) => process.env[name]);
+    if (env.command === "VERSION") {
+      write(versionReport(readStdinQuietly()));
+      return 0;
+    }
+    const stdin = readStdin();
+    const conf = parseNetConf(stdin);
+    version = conf.cniVersion;
+    const req: Request = { env, conf, stdin };
+    switch (env.command) {
+      case "ADD":
+        write(cmdAdd(req));
+        break;
+      case "DEL":
+        cmdDel(req);
+        break;
+      case "CHECK":
+        cmdCheck(req);
+        break;
+      case "STATUS":
+        cmdStatus(req);
+        break;
+      case "GC":
+        cmdGc(req);
+        break;
+    }
+    return 0;
+  } catch (err) {
+    const cniErr = err instanceof CniError
+      ? err
+      : new CniError(ErrorCode.Internal, err instanceof Error ? err.message : String(err));
+    if (!(err instanceof CniError) && process.env.TAP_DEBUG) {
+      process.stderr.write(`${(err as Error).stack}\n`);
+    }
+    write(formatError(cniErr, version));
+    return 1;
+  }
+}
+
+function readStdinQuietly(): string {
+  try {
+    return readFileSync(0, "utf8");
+  } catch {
+    return "";
+  }
+}
