@@ -317,8 +317,8 @@ function report(json: boolean, message: string, extra: Record<string, unknown>):
 }
 
 if (process.env.CNI_COMMAND) {
-  const { pluginMain } = await import("./cni/plugin.ts");
-  process.exitCode = pluginMain();
+  const { pluginMain } = await import("./cni/main.ts");
+  process.exitCode = await pluginMain();
 } else {
   process.exitCode = await cliMain(process.argv.slice(2));
 }

@@ -1,6 +1,6 @@
 /**
- * The CNI plugin: `cmdAdd`, `cmdDel`, `cmdCheck`, `cmdStatus`, `cmdGc`, and the `pluginMain`
- * dispatcher keyed on CNI_COMMAND. Each command is a thin translation onto the core module.
+ * The CNI commands `cmdAdd`, `cmdDel`, `cmdCheck`, `cmdStatus` and `cmdGc`, each a thin
+ * translation onto the core module. `main.ts` dispatches to them.
  *
  * Differences from the Go reference plugin, on purpose: mtu and mac are always applied (it drops
  * them when owner and group are both set); the tap is created under its final name with
@@ -10,7 +10,6 @@
  *
  * @module
  */
-import { readFileSync, writeSync } from "node:fs";
 import process from "node:process";
 import { TapError } from "../ffi/errors.ts";
 import { createTap, deleteTap, getTap, type TapInfo } from "../core/tap.ts";
@@ -18,11 +17,11 @@ import { libc } from "../ffi/libc.ts";
 import { O_CLOEXEC, O_RDONLY, O_RDWR } from "../ffi/consts.ts";
 import { currentNetnsId, type Netns, openNetns } from "../ffi/netns.ts";
 import { parseCniArgs } from "./args.ts";
-import { type NetConf, parseNetConf, resolveMac } from "./conf.ts";
-import { type CniEnv, readCniEnv } from "./env.ts";
-import { CniError, ErrorCode, formatError } from "./errors.ts";
+import { type NetConf, resolveMac } from "./conf.ts";
+import type { CniEnv } from "./env.ts";
+import { CniError, ErrorCode } from "./errors.ts";
 import { formatResult, parsePrevResult, type Result } from "./result.ts";
-import { checkVersionAllows, compareVersions, versionFamily, versionReport } from "./version.ts";
+import { checkVersionAllows, compareVersions, versionFamily } from "./version.ts";
 
 /** Everything a command needs: the validated environment, the config and the raw stdin. */
 export interface Request {
@@ -302,77 +301,4 @@ export function cmdStatus(req: Request): void {
  */
 export function cmdGc(req: Request): void {
   checkVersionAllows("GC", req.conf.cniVersion);
-}
-
-function write(text: string): void {
-  if (text !== "") writeSync(1, text);
-}
-
-function readStdin(): string {
-  try {
-    return readFileSync(0, "utf8");
-  } catch (err) {
-    throw new CniError(ErrorCode.IOFailure, "error reading from stdin", (err as Error).message);
-  }
-}
-
-/**
- * Runs one CNI command from the environment and stdin; prints the result or the error JSON on
- * stdout and returns the exit status.
- *
- * @example Usage
- * ```ts
- * import process from "node:process";
- * import { pluginMain } from "./plugin.ts";
- * process.exitCode = pluginMain();
- * ```
- */
-export function pluginMain(): number {
-  let version: string | undefined;
-  try {
-    const env = readCniEnv((name) => process.env[name]);
-    if (env.command === "VERSION") {
-      write(versionReport(readStdinQuietly()));
-      return 0;
-    }
-    const stdin = readStdin();
-    const conf = parseNetConf(stdin);
-    version = conf.cniVersion;
-    const req: Request = { env, conf, stdin };
-    switch (env.command) {
-      case "ADD":
-        write(cmdAdd(req));
-        break;
-      case "DEL":
-        cmdDel(req);
-        break;
-      case "CHECK":
-        cmdCheck(req);
-        break;
-      case "STATUS":
-        cmdStatus(req);
-        break;
-      case "GC":
-        cmdGc(req);
-        break;
-    }
-    return 0;
-  } catch (err) {
-    const cniErr = err instanceof CniError
-      ? err
-      : new CniError(ErrorCode.Internal, err instanceof Error ? err.message : String(err));
-    if (!(err instanceof CniError) && process.env.TAP_DEBUG) {
-      process.stderr.write(`${(err as Error).stack}\n`);
-    }
-    write(formatError(cniErr, version));
-    return 1;
-  }
-}
-
-function readStdinQuietly(): string {
-  try {
-    return readFileSync(0, "utf8");
-  } catch {
-    return "";
-  }
 }

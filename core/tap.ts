@@ -30,7 +30,8 @@ import { assertIfname, encodeIfreq, ifreqName } from "../ffi/ifreq.ts";
 import { libc } from "../ffi/libc.ts";
 import { type LinkChange, NetlinkSocket } from "../ffi/netlink.ts";
 import { type Netns, openNetns, withNetns } from "../ffi/netns.ts";
-import type { Link } from "../ffi/rtnetlink.ts";
+import type { AddressSpec, Link, RouteSpec } from "../ffi/rtnetlink.ts";
+import { parseCidr, parseIp } from "./ip.ts";
 import { formatMac, parseMac } from "./mac.ts";
 import { MAX_ID } from "./users.ts";
 
@@ -65,6 +66,32 @@ export interface CreateTapOptions extends NetnsOption {
   mac?: string | undefined;
   /** Bring the link up. Default false. */
   up?: boolean;
+  /** Name of an existing bridge in the same namespace to make the device a port of. */
+  bridge?: string | undefined;
+  /** IP addresses to put on the device, as CIDR with the host part: `10.1.0.5/24`, `fd00::5/64`. */
+  addresses?: readonly string[] | undefined;
+  /** Routes through the device, added after the addresses. */
+  routes?: readonly RouteOption[] | undefined;
+  /** Set `net.ipv4.conf.<name>.arp_notify` (gratuitous ARP when the link comes up). */
+  arpNotify?: boolean | undefined;
+}
+
+/** A route for {@linkcode CreateTapOptions.routes}. */
+export interface RouteOption {
+  /** Destination, CIDR: `0.0.0.0/0`, `10.2.0.0/16`. */
+  dst: string;
+  /** Gateway; without one the route is link-scoped. */
+  gw?: string | undefined;
+  /** Metric (lower wins). */
+  priority?: number | undefined;
+  /** Routing table; main when unset. */
+  table?: number | undefined;
+  /** Scope: 0 universe, 253 link, 254 host. */
+  scope?: number | undefined;
+  /** Path MTU metric. */
+  mtu?: number | undefined;
+  /** Advertised MSS metric. */
+  advmss?: number | undefined;
 }
 
 /** A tun/tap device as the kernel reports it through rtnetlink. */
@@ -101,8 +128,52 @@ function invalid(action: string, detail: string): TapError {
   return new TapError(action, detail, { errno: 22 });
 }
 
+/** The options, checked and converted to what the kernel takes. */
+interface Prepared {
+  flags: number;
+  change: LinkChange;
+  addresses: AddressSpec[];
+  routes: Omit<RouteSpec, "oif">[];
+}
+
+function cidr(action: string, what: string, text: string): AddressSpec {
+  const p = parseCidr(text);
+  if (p === undefined) {
+    throw invalid(action, `invalid ${what} "${text}": expected CIDR like 10.1.0.5/24`);
+  }
+  return { bytes: p.bytes, prefixLength: p.prefixLength };
+}
+
+function prepareRoutes(action: string, routes: readonly RouteOption[]): Omit<RouteSpec, "oif">[] {
+  return routes.map((r) => {
+    const dst = cidr(action, "route destination", r.dst);
+    let gateway: Uint8Array | undefined;
+    if (r.gw !== undefined) {
+      const gw = parseIp(r.gw);
+      if (gw === undefined || gw.bytes.length !== dst.bytes.length) {
+        throw invalid(action, `invalid gateway "${r.gw}" for route "${r.dst}"`);
+      }
+      gateway = gw.bytes;
+    }
+    // The kernel wants the network part only in RTA_DST.
+    const bytes = dst.bytes.slice();
+    for (let bit = dst.prefixLength; bit < bytes.length * 8; bit++) {
+      bytes[bit >> 3]! &= ~(0x80 >> (bit & 7));
+    }
+    return {
+      dst: { bytes, prefixLength: dst.prefixLength },
+      gateway,
+      priority: r.priority,
+      table: r.table,
+      scope: r.scope,
+      mtu: r.mtu,
+      advmss: r.advmss,
+    };
+  });
+}
+
 /** Checks and converts the options before anything is touched. */
-function prepare(options: CreateTapOptions): { flags: number; change: LinkChange } {
+function prepare(options: CreateTapOptions): Prepared {
   const action = `Cannot create device "${options.name}"`;
   assertIfname(options.name, action);
   const mode = options.mode ?? "tap";
@@ -130,11 +201,15 @@ function prepare(options: CreateTapOptions): { flags: number; change: LinkChange
     change.address = mac;
   }
   if (options.up) change.up = true;
+  if (options.arpNotify !== undefined) change.arpNotify = options.arpNotify;
+  if (options.bridge !== undefined) assertIfname(options.bridge, action);
+  const addresses = (options.addresses ?? []).map((a) => cidr(action, "address", a));
+  const routes = prepareRoutes(action, options.routes ?? []);
   const flags = (mode === "tap" ? IFF_TAP : IFF_TUN) | IFF_TUN_EXCL |
     (options.multiQueue ? IFF_MULTI_QUEUE : 0) |
     (options.vnetHdr ?? true ? IFF_VNET_HDR : 0) |
     (options.pi ? 0 : IFF_NO_PI);
-  return { flags, change };
+  return { flags, change, addresses, routes };
 }
 
 /**
@@ -205,13 +280,14 @@ function toTapInfo(link: Link): TapInfo {
  * ```
  */
 export function createTap(options: CreateTapOptions): TapInfo {
-  const { flags, change } = prepare(options);
+  const { flags, change, addresses, routes } = prepare(options);
   return inNetns(options.netns, (ns) => {
     let action = `Cannot create device "${options.name}"`;
     const { nl, tunFd } = openHandles(ns, true);
     let persistent = false;
     let name = options.name;
     try {
+      if (options.bridge !== undefined) change.master = bridgeIndex(nl, options.bridge, action);
       const ifr = encodeIfreq(options.name, flags);
       libc.ioctl(tunFd, TUNSETIFF, ifr);
       name = ifreqName(ifr);
@@ -219,6 +295,11 @@ export function createTap(options: CreateTapOptions): TapInfo {
       if (options.owner !== undefined) libc.ioctl(tunFd, TUNSETOWNER, options.owner);
       if (options.group !== undefined) libc.ioctl(tunFd, TUNSETGROUP, options.group);
       nl.setLink(name, change);
+      if (addresses.length > 0 || routes.length > 0) {
+        const index = nl.getLink(name).index;
+        for (const a of addresses) nl.addAddress(index, a);
+        for (const r of routes) nl.addRoute({ ...r, oif: index });
+      }
       libc.ioctl(tunFd, TUNSETPERSIST, 1);
       persistent = true;
       return toTapInfo(nl.getLink(name));
@@ -235,6 +316,23 @@ export function createTap(options: CreateTapOptions): TapInfo {
       nl.close();
     }
   });
+}
+
+/** Finds a bridge by name, before anything is created, so a wrong name leaves nothing behind. */
+function bridgeIndex(nl: NetlinkSocket, bridge: string, action: string): number {
+  let link: Link;
+  try {
+    link = nl.getLink(bridge);
+  } catch (err) {
+    if (err instanceof TapError && err.code === "ENODEV") {
+      throw new TapError(action, `bridge "${bridge}" not found`, { errno: 19, cause: err });
+    }
+    throw err;
+  }
+  if (link.kind !== "bridge") {
+    throw invalid(action, `"${bridge}" is not a bridge (it is a ${link.kind ?? "plain device"})`);
+  }
+  return link.index;
 }
 
 /** Reads a link and checks that it is a tun/tap device. */

@@ -126,7 +126,7 @@ rootTest("tap list and show print one ip-tuntap-style line per device", async ()
   });
 });
 
-rootTest("a missing --netns is reported with exit 3 and creates nothing", async () => {
+rootTest("a missing --netns is reported with exit 3 and creates nothing", () => {
   const r = cli(["create", "t0", "--netns", "tap-no-such-netns"]);
   assert.equal(r.status, 3);
   assert.equal(

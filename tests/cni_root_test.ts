@@ -6,6 +6,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { cni, ip, ipLink, ipTuntaps, rootTest, withScratchNetns } from "./helpers.ts";
 
+/** The msg and details of a CNI error printed on stdout. */
+function errorText(r: { stdout: string }): string {
+  const e = JSON.parse(r.stdout);
+  return `${e.msg} ${e.details ?? ""}`;
+}
+
 const REFERENCE = { name: "t", type: "tap", multiQueue: true, owner: 0, group: 0, mtu: 1400 };
 const RESULT_VERSIONS = ["0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"];
 
@@ -28,7 +34,10 @@ for (const cniVersion of RESULT_VERSIONS) {
         [link.mtu, link.flags.includes("UP"), info.type, info.multi_queue, info.persist],
         [1400, true, "tap", true, true],
       );
-      assert.equal(ip(ns.name, "-d", "link", "show", "tap0").match(/user (\S+) group (\S+)/)?.[0], "user root group root");
+      assert.equal(
+        ip(ns.name, "-d", "link", "show", "tap0").match(/user (\S+) group (\S+)/)?.[0],
+        "user root group root",
+      );
 
       const check = cni({ command: "CHECK", ...call }, { ...conf, prevResult: result });
       if (cniVersion < "0.4.0") {
@@ -49,16 +58,19 @@ for (const cniVersion of RESULT_VERSIONS) {
 }
 
 for (const cniVersion of ["0.1.0", "0.2.0", undefined]) {
-  rootTest(`a layer-2 ADD at ${cniVersion ?? "no cniVersion"} fails before creating anything`, async () => {
-    await withScratchNetns((ns) => {
-      const add = cni({ command: "ADD", netns: ns.path }, { cniVersion, ...REFERENCE });
-      assert.equal(add.status, 1);
-      const err = JSON.parse(add.stdout);
-      assert.equal(err.code, 1);
-      assert.match(err.details, /cannot express/);
-      assert.deepEqual(ipTuntaps(ns.name), []);
-    });
-  });
+  rootTest(
+    `a layer-2 ADD at ${cniVersion ?? "no cniVersion"} fails before creating anything`,
+    async () => {
+      await withScratchNetns((ns) => {
+        const add = cni({ command: "ADD", netns: ns.path }, { cniVersion, ...REFERENCE });
+        assert.equal(add.status, 1);
+        const err = JSON.parse(add.stdout);
+        assert.equal(err.code, 1);
+        assert.match(err.details, /cannot express/);
+        assert.deepEqual(ipTuntaps(ns.name), []);
+      });
+    },
+  );
 }
 
 rootTest("the Multus flow: owner 0, group 0, multi-queue and the pod's MAC all apply", async () => {
@@ -87,21 +99,29 @@ rootTest("the Multus flow: owner 0, group 0, multi-queue and the pod's MAC all a
   });
 });
 
-rootTest("MAC precedence: runtimeConfig.mac, then CNI_ARGS MAC, then the config's mac", async () => {
-  await withScratchNetns((ns) => {
-    const base = { cniVersion: "1.0.0", name: "t", type: "tap", mac: "02:00:00:00:00:01" };
-    const cases: [string, Record<string, unknown>, string, string][] = [
-      ["a0", {}, "", "02:00:00:00:00:01"],
-      ["a1", {}, "IgnoreUnknown=1;MAC=02:00:00:00:00:02", "02:00:00:00:00:02"],
-      ["a2", { runtimeConfig: { mac: "02:00:00:00:00:03" } }, "MAC=02:00:00:00:00:02", "02:00:00:00:00:03"],
-    ];
-    for (const [ifname, extra, args, want] of cases) {
-      const add = cni({ command: "ADD", netns: ns.path, ifname, args }, { ...base, ...extra });
-      assert.equal(add.status, 0, add.stdout);
-      assert.equal(ipLink(ns.name, ifname).address, want, ifname);
-    }
-  });
-});
+rootTest(
+  "MAC precedence: runtimeConfig.mac, then CNI_ARGS MAC, then the config's mac",
+  async () => {
+    await withScratchNetns((ns) => {
+      const base = { cniVersion: "1.0.0", name: "t", type: "tap", mac: "02:00:00:00:00:01" };
+      const cases: [string, Record<string, unknown>, string, string][] = [
+        ["a0", {}, "", "02:00:00:00:00:01"],
+        ["a1", {}, "IgnoreUnknown=1;MAC=02:00:00:00:00:02", "02:00:00:00:00:02"],
+        [
+          "a2",
+          { runtimeConfig: { mac: "02:00:00:00:00:03" } },
+          "MAC=02:00:00:00:00:02",
+          "02:00:00:00:00:03",
+        ],
+      ];
+      for (const [ifname, extra, args, want] of cases) {
+        const add = cni({ command: "ADD", netns: ns.path, ifname, args }, { ...base, ...extra });
+        assert.equal(add.status, 0, add.stdout);
+        assert.equal(ipLink(ns.name, ifname).address, want, ifname);
+      }
+    });
+  },
+);
 
 rootTest("ADD on an existing CNI_IFNAME fails and leaves that interface untouched", async () => {
   await withScratchNetns((ns) => {
@@ -129,12 +149,18 @@ rootTest("CHECK fails when the device is gone or does not match", async () => {
       [{ ...conf, prevResult: { ...result, interfaces: [] } }, /no interface "tap0"/],
       [{ ...conf, multiQueue: false, prevResult: result }, /multiQueue/],
       [{ ...conf, owner: 7, prevResult: result }, /owner/],
-      [{ ...conf, prevResult: { ...result, interfaces: [{ ...result.interfaces[0], mac: "02:00:00:00:00:99" }] } }, /mac/],
+      [{
+        ...conf,
+        prevResult: {
+          ...result,
+          interfaces: [{ ...result.interfaces[0], mac: "02:00:00:00:00:99" }],
+        },
+      }, /mac/],
     ];
     for (const [c, re] of checks) {
       const r = cni({ command: "CHECK", ...call }, c);
       assert.equal(r.status, 1, JSON.stringify(c));
-      assert.match(r.stdout, re);
+      assert.match(errorText(r), re);
     }
     ip(ns.name, "link", "del", "tap0");
     const gone = cni({ command: "CHECK", ...call }, { ...conf, prevResult: result });
@@ -158,7 +184,11 @@ rootTest("DEL is idempotent: empty netns, vanished netns, missing device all exi
 rootTest("DEL leaves a device of another kind under CNI_IFNAME alone", async () => {
   await withScratchNetns((ns) => {
     ip(ns.name, "link", "add", "eth0", "type", "veth", "peer", "name", "eth1");
-    const r = cni({ command: "DEL", netns: ns.path, ifname: "eth0" }, { cniVersion: "1.0.0", name: "t", type: "tap" });
+    const r = cni({ command: "DEL", netns: ns.path, ifname: "eth0" }, {
+      cniVersion: "1.0.0",
+      name: "t",
+      type: "tap",
+    });
     assert.equal(r.status, 0);
     assert.ok(ipLink(ns.name, "eth0"));
   });
@@ -168,9 +198,27 @@ rootTest("bad input gets the spec error code and leaves nothing behind", async (
   await withScratchNetns((ns) => {
     const ok = { cniVersion: "1.0.0", name: "t", type: "tap" };
     const cases: [string, Parameters<typeof cni>[0], unknown, number, RegExp][] = [
-      ["broken JSON", { command: "ADD" }, '{"cniVersion":"1.0.0",\n "name": "t"\n "type":"tap"}', 6, /line 3, column 2/],
-      ["no name", { command: "ADD" }, { cniVersion: "1.0.0", type: "tap" }, 7, /missing network name/],
-      ["bad version", { command: "ADD" }, { ...ok, cniVersion: "9.9.9" }, 1, /incompatible CNI versions/],
+      [
+        "broken JSON",
+        { command: "ADD" },
+        '{"cniVersion":"1.0.0",\n "name": "t"\n "type":"tap"}',
+        6,
+        /line 3, column 2/,
+      ],
+      [
+        "no name",
+        { command: "ADD" },
+        { cniVersion: "1.0.0", type: "tap" },
+        7,
+        /missing network name/,
+      ],
+      [
+        "bad version",
+        { command: "ADD" },
+        { ...ok, cniVersion: "9.9.9" },
+        1,
+        /incompatible CNI versions/,
+      ],
       ["wrong type", { command: "ADD" }, { ...ok, owner: "0" }, 7, /owner/],
       ["float mtu", { command: "ADD" }, '{"cniVersion":"1.0.0","name":"t","mtu":1400.0}', 7, /mtu/],
       ["bad MAC", { command: "ADD" }, { ...ok, mac: "zz" }, 7, /MAC/],
@@ -180,22 +228,31 @@ rootTest("bad input gets the spec error code and leaves nothing behind", async (
       ["ifname with /", { command: "ADD", ifname: "a/b" }, ok, 4, /\//],
       ["bad container id", { command: "ADD", containerId: "-x" }, ok, 4, /containerID/],
       ["unknown command", { command: "FOO" }, ok, 4, /unknown CNI_COMMAND: FOO/],
-      ["selinux on a host without it", { command: "ADD" }, { ...ok, selinuxcontext: "system_u:system_r:container_t:s0" }, 2, /selinux/i],
+      [
+        "selinux on a host without it",
+        { command: "ADD" },
+        { ...ok, selinuxcontext: "system_u:system_r:container_t:s0" },
+        2,
+        /selinux/i,
+      ],
     ];
     for (const [what, call, conf, code, re] of cases) {
       const r = cni({ netns: ns.path, ...call }, conf);
       assert.equal(r.status, 1, what);
       const err = JSON.parse(r.stdout);
       assert.equal(err.code, code, `${what}: ${r.stdout}`);
-      assert.match(r.stdout, re, what);
+      assert.match(errorText(r), re, what);
       assert.deepEqual(ipTuntaps(ns.name), [], what);
     }
     const missing = cni({ command: "ADD", extraEnv: { CNI_NETNS: "", CNI_IFNAME: "" } }, ok);
-    assert.equal(JSON.parse(missing.stdout).msg, "required env variables [CNI_NETNS,CNI_IFNAME] missing");
+    assert.equal(
+      JSON.parse(missing.stdout).msg,
+      "required env variables [CNI_NETNS,CNI_IFNAME] missing",
+    );
   });
 });
 
-rootTest("CNI_NETNS must be another network namespace", async () => {
+rootTest("CNI_NETNS must be another network namespace", () => {
   const ok = { cniVersion: "1.0.0", name: "t", type: "tap" };
   const cases: [string, number, RegExp][] = [
     ["/var/run/netns/tap-no-such-netns", 999, /failed to open netns/],
@@ -208,7 +265,7 @@ rootTest("CNI_NETNS must be another network namespace", async () => {
     const r = cni({ command: "ADD", netns, ifname: "tapnsx0" }, ok);
     assert.equal(r.status, 1, netns);
     assert.equal(JSON.parse(r.stdout).code, code, `${netns}: ${r.stdout}`);
-    assert.match(r.stdout, re, netns);
+    assert.match(errorText(r), re, netns);
   }
   // DEL of a path that is not a netns is an error too, not a silent success.
   assert.equal(JSON.parse(cni({ command: "DEL", netns: "/etc/passwd" }, ok).stdout).code, 8);
@@ -219,11 +276,19 @@ test("VERSION lists every supported version, whatever stdin holds", () => {
     const r = cni({ command: "VERSION" }, stdin);
     assert.equal(r.status, 0);
     const v = JSON.parse(r.stdout);
-    assert.deepEqual(v.supportedVersions, ["0.1.0", "0.2.0", "0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"]);
+    assert.deepEqual(v.supportedVersions, [
+      "0.1.0",
+      "0.2.0",
+      "0.3.0",
+      "0.3.1",
+      "0.4.0",
+      "1.0.0",
+      "1.1.0",
+    ]);
   }
 });
 
-rootTest("STATUS and GC succeed at 1.1.0 and are refused below it", async () => {
+rootTest("STATUS and GC succeed at 1.1.0 and are refused below it", () => {
   const conf = { cniVersion: "1.1.0", name: "t", type: "tap" };
   for (const command of ["STATUS", "GC"]) {
     const r = cni({ command, extraEnv: { CNI_CONTAINERID: "", CNI_IFNAME: "" } }, conf);

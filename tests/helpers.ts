@@ -37,7 +37,7 @@ export const skipUnlessRoot: string | false = !isRoot
  * rootTest("creates a tap", async () => {});
  * ```
  */
-export function rootTest(name: string, fn: () => Promise<void>): void {
+export function rootTest(name: string, fn: () => void | Promise<void>): void {
   test(name, { skip: skipUnlessRoot }, fn);
 }
 
@@ -176,15 +176,17 @@ export async function withScratchNetns<T>(fn: (ns: ScratchNetns) => T | Promise<
   const added = run("ip", ["netns", "add", name]);
   if (added.status !== 0) throw new Error(`Cannot create netns "${name}": ${added.stderr}`);
   const hostBefore = ipTuntaps(undefined).join(" ");
+  let result: T;
   try {
-    return await fn({ name, path: `/var/run/netns/${name}` });
+    result = await fn({ name, path: `/var/run/netns/${name}` });
   } finally {
     run("ip", ["netns", "del", name]);
-    const hostAfter = ipTuntaps(undefined).join(" ");
-    if (hostAfter !== hostBefore) {
-      throw new Error(`The host netns changed: tun/tap "${hostBefore}" became "${hostAfter}"`);
-    }
   }
+  const hostAfter = ipTuntaps(undefined).join(" ");
+  if (hostAfter !== hostBefore) {
+    throw new Error(`The host netns changed: tun/tap "${hostBefore}" became "${hostAfter}"`);
+  }
+  return result;
 }
 
 /** What `ip -d -j link show` reports for one device, or undefined when it does not exist. */
