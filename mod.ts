@@ -19,9 +19,13 @@ export {
   type CreateTapOptions,
   deleteTap,
   getTap,
+  inspectTap,
+  type IpPrefixBytes,
   listTaps,
   type NetnsOption,
   type NetnsRef,
+  type RouteOption,
+  type TapDetails,
   type TapInfo,
 } from "./core/tap.ts";
 export { TapError } from "./ffi/errors.ts";

@@ -12,7 +12,16 @@
  */
 import process from "node:process";
 import { TapError } from "../ffi/errors.ts";
-import { createTap, deleteTap, getTap, type TapInfo } from "../core/tap.ts";
+import {
+  createTap,
+  deleteTap,
+  inspectTap,
+  type RouteOption,
+  type TapDetails,
+  type TapInfo,
+} from "../core/tap.ts";
+import { parseCidr, parseIp } from "../core/ip.ts";
+import { execIpam, type IpamRequest } from "./ipam.ts";
 import { libc } from "../ffi/libc.ts";
 import { O_CLOEXEC, O_RDONLY, O_RDWR } from "../ffi/consts.ts";
 import { currentNetnsId, type Netns, openNetns } from "../ffi/netns.ts";
@@ -88,22 +97,48 @@ function assertSelinux(conf: NetConf): void {
 /** Refuses what cannot be served before anything is created. */
 function preflightAdd(req: Request): void {
   const { conf } = req;
-  if (conf.ipam?.type) {
-    throw new CniError(
-      ErrorCode.UnsupportedField,
-      `unsupported field: ipam.type "${conf.ipam.type}"`,
-      "IPAM delegation is not implemented yet",
-    );
-  }
-  if (versionFamily(conf.cniVersion) === "0.1") {
+  if (!conf.ipam?.type && versionFamily(conf.cniVersion) === "0.1") {
     throw new CniError(
       ErrorCode.IncompatibleVersion,
       "incompatible CNI versions",
       `a tap without ipam has no IP address, which a ${conf.cniVersion} result cannot express; ` +
-        "use cniVersion 0.3.0 or later",
+        "use cniVersion 0.3.0 or later, or configure ipam",
     );
   }
   assertSelinux(conf);
+}
+
+/** The IPAM delegation of this request, or undefined when no `ipam.type` is configured. */
+function ipamOf(req: Request): IpamRequest | undefined {
+  const type = req.conf.ipam?.type;
+  return type
+    ? { type, env: req.env, stdin: req.stdin, cniVersion: req.conf.cniVersion }
+    : undefined;
+}
+
+/** Releases an IPAM allocation after a failed ADD; its own failure is reported, not thrown. */
+function releaseIpam(ipam: IpamRequest): void {
+  try {
+    execIpam("DEL", ipam);
+  } catch (err) {
+    process.stderr.write(
+      `tap: IPAM DEL after a failed ADD failed too: ${(err as Error).message}\n`,
+    );
+  }
+}
+
+/** The routes to install: a route without a gateway gets the first gateway of its family. */
+function routesFor(ipam: Result): RouteOption[] {
+  const gateway = (family: number): string | undefined =>
+    ipam.ips.find((ip) => ip.gateway && parseIp(ip.gateway)?.family === family)?.gateway;
+  return ipam.routes.map((r) => {
+    const family = parseCidr(r.dst)?.family ?? 4;
+    const route: RouteOption = { dst: r.dst, gw: r.gw ?? gateway(family) };
+    for (const k of ["priority", "table", "scope", "mtu", "advmss"] as const) {
+      if (r[k] !== undefined) route[k] = r[k];
+    }
+    return route;
+  });
 }
 
 function previous(conf: NetConf): Result {
@@ -129,49 +164,77 @@ export function cmdAdd(req: Request): string {
   preflightAdd(req);
   const prev = previous(conf);
   return withSandbox(env, (ns) => {
-    let tap: TapInfo;
+    const ipam = ipamOf(req);
+    // IPAM runs here, outside any netns window: the sandbox fd is only held open.
+    const got = ipam ? execIpam("ADD", ipam) : undefined;
     try {
-      tap = createTap({
-        name: env.ifname,
-        netns: ns,
-        multiQueue: conf.multiQueue,
-        vnetHdr: true,
-        owner: conf.owner,
-        group: conf.group,
-        mtu: conf.mtu,
-        mac,
-        up: true,
-      });
-    } catch (err) {
-      if (err instanceof TapError && err.code === "EBUSY") {
-        throw new CniError(
-          ErrorCode.Internal,
-          `interface "${env.ifname}" already exists in netns "${env.netns}"`,
-          err.message,
-        );
+      if (got && got.ips.length === 0) {
+        throw new CniError(ErrorCode.Internal, "IPAM plugin returned missing IP config");
       }
-      throw cniFailure(err, `failed to create tap "${env.ifname}"`);
-    }
-    try {
-      const result: Result = {
-        interfaces: [
-          ...prev.interfaces,
-          // Interface mtu is a 1.1.0 field; older results do not carry it.
-          compareVersions(conf.cniVersion, "1.1.0") >= 0
-            ? { name: tap.name, mac: tap.mac!, mtu: tap.mtu, sandbox: env.netns }
-            : { name: tap.name, mac: tap.mac!, sandbox: env.netns },
-        ],
-        ips: prev.ips,
-        routes: prev.routes,
-      };
-      const dns = conf.dns ?? prev.dns;
-      if (dns !== undefined) result.dns = dns;
-      return formatResult(result, conf.cniVersion);
+      const tap = createInSandbox(req, ns, mac, got);
+      try {
+        return formatResult(resultOf(req, prev, tap, got), conf.cniVersion);
+      } catch (err) {
+        deleteTap(tap.name, { netns: ns });
+        throw err;
+      }
     } catch (err) {
-      deleteTap(tap.name, { netns: ns });
+      if (ipam) releaseIpam(ipam);
       throw err;
     }
   });
+}
+
+function createInSandbox(req: Request, ns: Netns, mac: string | undefined, ipam?: Result): TapInfo {
+  const { env, conf } = req;
+  try {
+    return createTap({
+      name: env.ifname,
+      netns: ns,
+      multiQueue: conf.multiQueue,
+      vnetHdr: true,
+      owner: conf.owner,
+      group: conf.group,
+      mtu: conf.mtu,
+      mac,
+      up: true,
+      bridge: conf.bridge,
+      addresses: ipam?.ips.map((ip) => ip.address),
+      routes: ipam ? routesFor(ipam) : undefined,
+      // As the reference plugin: gratuitous ARP on up, when the tap has addresses.
+      arpNotify: ipam ? true : undefined,
+    });
+  } catch (err) {
+    if (err instanceof TapError && err.code === "EBUSY") {
+      throw new CniError(
+        ErrorCode.Internal,
+        `interface "${env.ifname}" already exists in netns "${env.netns}"`,
+        err.message,
+      );
+    }
+    throw cniFailure(err, `failed to create tap "${env.ifname}"`);
+  }
+}
+
+/** prevResult's interfaces, IPs and routes, then ours; our IPs point at our interface. */
+function resultOf(req: Request, prev: Result, tap: TapInfo, ipam?: Result): Result {
+  const { env, conf } = req;
+  const index = prev.interfaces.length;
+  const result: Result = {
+    interfaces: [
+      ...prev.interfaces,
+      // Interface mtu is a 1.1.0 field; older results do not carry it.
+      compareVersions(conf.cniVersion, "1.1.0") >= 0
+        ? { name: tap.name, mac: tap.mac!, mtu: tap.mtu, sandbox: env.netns }
+        : { name: tap.name, mac: tap.mac!, sandbox: env.netns },
+    ],
+    ips: [...prev.ips, ...(ipam?.ips ?? []).map((ip) => ({ ...ip, interface: index }))],
+    routes: [...prev.routes, ...(ipam?.routes ?? [])],
+  };
+  // As the reference and the other main plugins: the config's dns, not IPAM's.
+  const dns = conf.dns ?? prev.dns;
+  if (dns !== undefined) result.dns = dns;
+  return result;
 }
 
 /**
@@ -188,6 +251,10 @@ export function cmdAdd(req: Request): string {
 export function cmdDel(req: Request): void {
   const { env } = req;
   parseCniArgs(env.args);
+  // IPAM first, even when the netns is gone; its failure aborts DEL and keeps the tap, so a
+  // retried DEL can release the lease.
+  const ipam = ipamOf(req);
+  if (ipam) execIpam("DEL", ipam);
   if (env.netns === "") return;
   let ns: Netns;
   try {
@@ -248,13 +315,16 @@ export function cmdCheck(req: Request): void {
       `no interface "${env.ifname}" with sandbox "${env.netns}" in prevResult`,
     );
   }
+  const ipam = ipamOf(req);
+  if (ipam) execIpam("CHECK", ipam);
   const tap = withSandbox(env, (ns) => {
     try {
-      return getTap(env.ifname, { netns: ns });
+      return inspectTap(env.ifname, { netns: ns });
     } catch (err) {
       throw cniFailure(err, `failed to check tap "${env.ifname}"`);
     }
   });
+  checkAddresses(env.ifname, tap, prev, prev.interfaces.indexOf(iface));
   const expect: [string, unknown, unknown][] = [
     ["mode", "tap", tap.mode],
     ["multiQueue", conf.multiQueue, tap.multiQueue],
@@ -270,8 +340,52 @@ export function cmdCheck(req: Request): void {
   }
 }
 
+const sameBytes = (a: Uint8Array | undefined, b: Uint8Array | undefined): boolean =>
+  a === b ||
+  (a !== undefined && b !== undefined && a.length === b.length && a.every((x, i) => x === b[i]));
+
+/** Every prevResult IP of our interface must be on the device, and every route must exist. */
+function checkAddresses(ifname: string, tap: TapDetails, prev: Result, index: number): void {
+  const ours = prev.ips.filter((ip) => ip.interface === index);
+  for (const ip of ours) {
+    const want = parseCidr(ip.address)!;
+    const found = tap.addresses.some((a) =>
+      a.prefixLength === want.prefixLength && sameBytes(a.bytes, want.bytes)
+    );
+    if (!found) {
+      throw new CniError(
+        ErrorCode.Internal,
+        `Failed to match addr ${ip.address} on interface ${ifname}`,
+      );
+    }
+  }
+  if (ours.length === 0) return;
+  for (const r of prev.routes) {
+    const dst = parseCidr(r.dst)!;
+    // A route of a family we have no address of belongs to another interface.
+    if (!ours.some((ip) => parseCidr(ip.address)?.family === dst.family)) continue;
+    const network = networkOf(dst.bytes, dst.prefixLength);
+    const found = tap.routes.some((t) =>
+      t.dst.prefixLength === dst.prefixLength && sameBytes(t.dst.bytes, network) &&
+      (r.gw === undefined || sameBytes(t.gateway, parseIp(r.gw)?.bytes))
+    );
+    if (!found) {
+      throw new CniError(
+        ErrorCode.Internal,
+        `Failed to match route ${r.dst} on interface ${ifname}`,
+      );
+    }
+  }
+}
+
+function networkOf(bytes: Uint8Array, prefixLength: number): Uint8Array {
+  const out = bytes.slice();
+  for (let bit = prefixLength; bit < out.length * 8; bit++) out[bit >> 3]! &= ~(0x80 >> (bit & 7));
+  return out;
+}
+
 /**
- * STATUS: ready when /dev/net/tun can be opened.
+ * STATUS: ready when /dev/net/tun can be opened and IPAM, when configured, is ready.
  *
  * @example Usage
  * ```ts
@@ -287,10 +401,13 @@ export function cmdStatus(req: Request): void {
   } catch (err) {
     throw new CniError(50, "cannot open /dev/net/tun", (err as Error).message);
   }
+  const ipam = ipamOf(req);
+  if (ipam) execIpam("STATUS", ipam);
 }
 
 /**
- * GC: the plugin itself keeps no state outside the container netns, which the runtime removes.
+ * GC: forwarded to IPAM. The plugin itself keeps no state outside the container netns, which
+ * the runtime removes.
  *
  * @example Usage
  * ```ts
@@ -301,4 +418,7 @@ export function cmdStatus(req: Request): void {
  */
 export function cmdGc(req: Request): void {
   checkVersionAllows("GC", req.conf.cniVersion);
+  // The runtime's cni.dev/valid-attachments list is in stdin; IPAM keeps what it names.
+  const ipam = ipamOf(req);
+  if (ipam) execIpam("GC", ipam);
 }

@@ -30,7 +30,13 @@ import { assertIfname, encodeIfreq, ifreqName } from "../ffi/ifreq.ts";
 import { libc } from "../ffi/libc.ts";
 import { type LinkChange, NetlinkSocket } from "../ffi/netlink.ts";
 import { type Netns, openNetns, withNetns } from "../ffi/netns.ts";
-import type { AddressSpec, Link, RouteSpec } from "../ffi/rtnetlink.ts";
+import {
+  type AddressSpec,
+  AF_INET,
+  AF_INET6,
+  type Link,
+  type RouteSpec,
+} from "../ffi/rtnetlink.ts";
 import { parseCidr, parseIp } from "./ip.ts";
 import { formatMac, parseMac } from "./mac.ts";
 import { MAX_ID } from "./users.ts";
@@ -294,11 +300,18 @@ export function createTap(options: CreateTapOptions): TapInfo {
       action = `Cannot create device "${name}"`;
       if (options.owner !== undefined) libc.ioctl(tunFd, TUNSETOWNER, options.owner);
       if (options.group !== undefined) libc.ioctl(tunFd, TUNSETGROUP, options.group);
-      nl.setLink(name, change);
+      step("cannot configure the link", () => nl.setLink(name, change));
       if (addresses.length > 0 || routes.length > 0) {
         const index = nl.getLink(name).index;
-        for (const a of addresses) nl.addAddress(index, a);
-        for (const r of routes) nl.addRoute({ ...r, oif: index });
+        addresses.forEach((a, i) =>
+          step(`cannot add address "${options.addresses![i]}"`, () => nl.addAddress(index, a))
+        );
+        routes.forEach((r, i) =>
+          step(
+            `cannot add route to "${options.routes![i]!.dst}"`,
+            () => nl.addRoute({ ...r, oif: index }),
+          )
+        );
       }
       libc.ioctl(tunFd, TUNSETPERSIST, 1);
       persistent = true;
@@ -310,12 +323,30 @@ export function createTap(options: CreateTapOptions): TapInfo {
           nl.deleteLink(name);
         } catch { /* already gone */ }
       }
-      throw TapError.relabel(err, action);
+      throw err instanceof StepError
+        ? TapError.relabel(err.error, action, err.step)
+        : TapError.relabel(err, action);
     } finally {
       libc.close(tunFd);
       nl.close();
     }
   });
+}
+
+/** Runs one step of a larger action; a failure names the step before the errno text. */
+function step<T>(what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw err instanceof TapError ? new StepError(what, err) : err;
+  }
+}
+
+/** A failed step, carried up to the action's relabel. */
+class StepError extends Error {
+  constructor(readonly step: string, readonly error: TapError) {
+    super(error.message);
+  }
 }
 
 /** Finds a bridge by name, before anything is created, so a wrong name leaves nothing behind. */
@@ -400,6 +431,68 @@ export function getTap(name: string, options: NetnsOption = {}): TapInfo {
     const { nl } = openHandles(ns, false);
     try {
       return toTapInfo(getTunLink(nl, name, action));
+    } finally {
+      nl.close();
+    }
+  });
+}
+
+/** An IP address or route destination: bytes (4 or 16) and prefix length. */
+export interface IpPrefixBytes {
+  bytes: Uint8Array;
+  prefixLength: number;
+}
+
+/** What {@linkcode inspectTap} reports besides the device itself. */
+export interface TapDetails extends TapInfo {
+  /** The addresses on the device. */
+  addresses: IpPrefixBytes[];
+  /** The routes through the device, all tables. */
+  routes: { dst: IpPrefixBytes; gateway: Uint8Array | undefined; table: number }[];
+}
+
+/**
+ * Reads one tun/tap device together with its addresses and routes (for CNI CHECK).
+ *
+ * @throws {TapError} ENODEV when there is no such device, EINVAL when it is not a tun/tap.
+ *
+ * @example Usage
+ * ```ts
+ * import { inspectTap } from "../mod.ts";
+ * console.log(inspectTap("tap0", { netns: "blue" }).addresses.length);
+ * ```
+ */
+export function inspectTap(name: string, options: NetnsOption = {}): TapDetails {
+  const action = `Cannot inspect device "${name}"`;
+  assertIfname(name, action);
+  return inNetns(options.netns, (ns) => {
+    const { nl } = openHandles(ns, false);
+    try {
+      const link = getTunLink(nl, name, action);
+      const addresses: IpPrefixBytes[] = [];
+      const routes: TapDetails["routes"] = [];
+      try {
+        for (const family of [AF_INET, AF_INET6]) {
+          for (const a of nl.dumpAddresses(family)) {
+            const bytes = a.local ?? a.address;
+            if (a.index === link.index && bytes) {
+              addresses.push({ bytes, prefixLength: a.prefixLength });
+            }
+          }
+          for (const r of nl.dumpRoutes(family)) {
+            if (r.oif !== link.index) continue;
+            const dst = r.dst ?? new Uint8Array(family === AF_INET ? 4 : 16);
+            routes.push({
+              dst: { bytes: dst, prefixLength: r.dstLength },
+              gateway: r.gateway,
+              table: r.table,
+            });
+          }
+        }
+      } catch (err) {
+        throw TapError.relabel(err, action);
+      }
+      return { ...toTapInfo(link), addresses, routes };
     } finally {
       nl.close();
     }

@@ -138,22 +138,22 @@ export class TapError extends Error {
    */
   constructor(action: string, detail: string | undefined, init: TapErrorInit) {
     const code = errnoCode(init.errno);
-    super(`${action}: ${detail ?? errnoText(init.errno)} (${code})`, { cause: init.cause });
+    const why = detail ?? errnoText(init.errno);
+    super(`${action}: ${why} (${code})`, { cause: init.cause });
     this.name = "TapError";
     this.syscall = init.syscall;
     this.errno = init.errno;
     this.code = code;
+    this.detail = why;
   }
 
-  /** The detail part of the message, without the action and the errno name. */
-  get detail(): string {
-    const m = /^.*?: (.*) \([A-Z0-9]+\)$/s.exec(this.message);
-    return m?.[1] ?? this.message;
-  }
+  /** The detail part of the message: why, without the action and the errno name. */
+  readonly detail: string;
 
   /**
-   * Re-labels an error with the user-level action that failed, keeping errno, syscall and detail.
-   * Errors that are not TapErrors are returned unchanged, so bugs keep their stack.
+   * Re-labels an error with the user-level action that failed, keeping errno, syscall and detail;
+   * `step` names the part of the action that failed (`cannot add address "fd00::2/64"`). Errors
+   * that are not TapErrors are returned unchanged, so bugs keep their stack.
    *
    * @example Usage
    * ```ts
@@ -163,11 +163,11 @@ export class TapError extends Error {
    * // 'Cannot create device "tap0": device or resource busy (EBUSY)'
    * ```
    */
-  static relabel(err: unknown, action: string): unknown {
+  static relabel(err: unknown, action: string, step?: string): unknown {
     if (!(err instanceof TapError)) return err;
     const init: TapErrorInit = { errno: err.errno, cause: err };
     if (err.syscall !== undefined) init.syscall = err.syscall;
-    return new TapError(action, err.detail, init);
+    return new TapError(action, step === undefined ? err.detail : `${step}: ${err.detail}`, init);
   }
 
   /**
