@@ -24,9 +24,14 @@ export {
   listTaps,
   type NetnsOption,
   type NetnsRef,
+  openTap,
+  type OpenTapOptions,
   type RouteOption,
+  setTap,
+  type SetTapOptions,
   type TapDetails,
   type TapInfo,
+  TapQueues,
 } from "./core/tap.ts";
 export { TapError } from "./ffi/errors.ts";
 export { type Netns, openNetns } from "./ffi/netns.ts";

@@ -19,6 +19,7 @@ import {
   IFF_UP,
   IFF_VNET_HDR,
   O_CLOEXEC,
+  O_NONBLOCK,
   O_RDWR,
   TUNSETGROUP,
   TUNSETIFF,
@@ -72,6 +73,8 @@ export interface CreateTapOptions extends NetnsOption {
   mac?: string | undefined;
   /** Bring the link up. Default false. */
   up?: boolean;
+  /** Transmit queue length; the kernel default (1000) when unset. */
+  txqueuelen?: number | undefined;
   /** Name of an existing bridge in the same namespace to make the device a port of. */
   bridge?: string | undefined;
   /** IP addresses to put on the device, as CIDR with the host part: `10.1.0.5/24`, `fd00::5/64`. */
@@ -128,6 +131,10 @@ export interface TapInfo {
   mac: string | null;
   /** Administratively up. */
   up: boolean;
+  /** Transmit queue length. */
+  txqueuelen: number;
+  /** Name of the bridge the device is a port of, or null. */
+  bridge: string | null;
 }
 
 function invalid(action: string, detail: string): TapError {
@@ -178,18 +185,15 @@ function prepareRoutes(action: string, routes: readonly RouteOption[]): Omit<Rou
   });
 }
 
-/** Checks and converts the options before anything is touched. */
-function prepare(options: CreateTapOptions): Prepared {
-  const action = `Cannot create device "${options.name}"`;
-  assertIfname(options.name, action);
-  const mode = options.mode ?? "tap";
-  if (mode !== "tap" && mode !== "tun") throw invalid(action, `invalid mode "${mode}"`);
-  for (const key of ["owner", "group"] as const) {
-    const v = options[key];
-    if (v !== undefined && (!Number.isInteger(v) || v < 0 || v > MAX_ID)) {
-      throw invalid(action, `invalid ${key} ${v}: must be an integer from 0 to ${MAX_ID}`);
-    }
-  }
+/** What both creation and {@linkcode setTap} can change through rtnetlink. */
+interface LinkOptions {
+  mode: "tap" | "tun";
+  mtu?: number | undefined;
+  mac?: string | undefined;
+  txqueuelen?: number | undefined;
+}
+
+function linkChange(action: string, options: LinkOptions): LinkChange {
   const change: LinkChange = {};
   if (options.mtu !== undefined) {
     const mtu = options.mtu;
@@ -199,13 +203,43 @@ function prepare(options: CreateTapOptions): Prepared {
     change.mtu = mtu;
   }
   if (options.mac !== undefined) {
-    if (mode === "tun") throw invalid(action, "a tun device has no MAC address");
+    if (options.mode === "tun") throw invalid(action, "a tun device has no MAC address");
     const mac = parseMac(options.mac);
     if (typeof mac === "string") {
       throw invalid(action, `invalid MAC address "${options.mac}": ${mac}`);
     }
     change.address = mac;
   }
+  if (options.txqueuelen !== undefined) {
+    const q = options.txqueuelen;
+    if (!Number.isInteger(q) || q < 0 || q > 0xffffffff) {
+      throw invalid(action, `invalid txqueuelen ${q}: must be an integer from 0 to 4294967295`);
+    }
+    change.txqlen = q;
+  }
+  return change;
+}
+
+function assertIds(
+  action: string,
+  options: { owner?: number | undefined; group?: number | undefined },
+): void {
+  for (const key of ["owner", "group"] as const) {
+    const v = options[key];
+    if (v !== undefined && (!Number.isInteger(v) || v < 0 || v > MAX_ID)) {
+      throw invalid(action, `invalid ${key} ${v}: must be an integer from 0 to ${MAX_ID}`);
+    }
+  }
+}
+
+/** Checks and converts the options before anything is touched. */
+function prepare(options: CreateTapOptions): Prepared {
+  const action = `Cannot create device "${options.name}"`;
+  assertIfname(options.name, action);
+  const mode = options.mode ?? "tap";
+  if (mode !== "tap" && mode !== "tun") throw invalid(action, `invalid mode "${mode}"`);
+  assertIds(action, options);
+  const change = linkChange(action, { ...options, mode });
   if (options.up) change.up = true;
   if (options.arpNotify !== undefined) change.arpNotify = options.arpNotify;
   if (options.bridge !== undefined) assertIfname(options.bridge, action);
@@ -245,7 +279,16 @@ function openHandles(ns: Netns | undefined, tun: boolean): { nl: NetlinkSocket; 
   });
 }
 
-function toTapInfo(link: Link): TapInfo {
+/** Reads a link as TapInfo; `names` maps ifindex to name for the bridge, else it is looked up. */
+function tapInfo(nl: NetlinkSocket, link: Link, names?: Map<number, string>): TapInfo {
+  let bridge: string | null = null;
+  if (link.master !== undefined) {
+    bridge = names?.get(link.master) ?? nl.getLink(link.master).name;
+  }
+  return { ...toTapInfo(link), bridge };
+}
+
+function toTapInfo(link: Link): Omit<TapInfo, "bridge"> {
   const t = link.tun!;
   const mode = t.type === IFF_TUN ? "tun" : "tap";
   const flags: string[] = [mode];
@@ -267,6 +310,7 @@ function toTapInfo(link: Link): TapInfo {
     mtu: link.mtu,
     mac: mode === "tap" && link.address ? formatMac(link.address) : null,
     up: (link.flags & IFF_UP) !== 0,
+    txqueuelen: link.txqlen ?? 0,
   };
 }
 
@@ -315,7 +359,7 @@ export function createTap(options: CreateTapOptions): TapInfo {
       }
       libc.ioctl(tunFd, TUNSETPERSIST, 1);
       persistent = true;
-      return toTapInfo(nl.getLink(name));
+      return tapInfo(nl, nl.getLink(name));
     } catch (err) {
       // Before TUNSETPERSIST the close below removes the device; after it, delete explicitly.
       if (persistent) {
@@ -430,8 +474,208 @@ export function getTap(name: string, options: NetnsOption = {}): TapInfo {
   return inNetns(options.netns, (ns) => {
     const { nl } = openHandles(ns, false);
     try {
-      return toTapInfo(getTunLink(nl, name, action));
+      return tapInfo(nl, getTunLink(nl, name, action));
     } finally {
+      nl.close();
+    }
+  });
+}
+
+/** The TUNSETIFF flags that attach to an existing device without changing it. */
+function attachFlags(link: Link): number {
+  const t = link.tun!;
+  return (t.type === IFF_TUN ? IFF_TUN : IFF_TAP) | (t.pi ? 0 : IFF_NO_PI) |
+    (t.vnetHdr ? IFF_VNET_HDR : 0) | (t.multiQueue ? IFF_MULTI_QUEUE : 0);
+}
+
+/** Changes for {@linkcode setTap}; absent fields are left as they are. */
+export interface SetTapOptions extends NetnsOption {
+  /** New MTU. */
+  mtu?: number | undefined;
+  /** New MAC address. */
+  mac?: string | undefined;
+  /** New owning uid (the kernel cannot unset an owner once set). */
+  owner?: number | undefined;
+  /** New owning gid. */
+  group?: number | undefined;
+  /** Bring the link up (true) or down (false). */
+  up?: boolean | undefined;
+  /** New transmit queue length. */
+  txqueuelen?: number | undefined;
+  /** A bridge in the same namespace to join, or null to leave the current one. */
+  bridge?: string | null | undefined;
+}
+
+/**
+ * Changes an existing tun/tap device. Owner and group are set on the device itself (the fd
+ * attaches with the device's exact flags, so nothing else changes), and take effect for the next
+ * open; the rest goes through one rtnetlink request.
+ *
+ * @throws {TapError} ENODEV when there is no such device, EINVAL for a device of another kind or a
+ *   bad value, EBUSY when owner or group is asked for while a program holds a single-queue tap.
+ *
+ * @example Give tap0 to uid 1000 and raise its MTU
+ * ```ts
+ * import { setTap } from "../mod.ts";
+ * setTap("tap0", { owner: 1000, mtu: 9000, up: true });
+ * ```
+ */
+export function setTap(name: string, options: SetTapOptions): TapInfo {
+  const action = `Cannot change device "${name}"`;
+  assertIfname(name, action);
+  assertIds(action, options);
+  if (typeof options.bridge === "string") assertIfname(options.bridge, action);
+  const ids = options.owner !== undefined || options.group !== undefined;
+  return inNetns(options.netns, (ns) => {
+    const { nl, tunFd } = openHandles(ns, ids);
+    try {
+      const link = getTunLink(nl, name, action);
+      const mode = link.tun!.type === IFF_TUN ? "tun" : "tap";
+      const change = linkChange(action, { ...options, mode });
+      if (options.up !== undefined) change.up = options.up;
+      if (options.bridge !== undefined) {
+        change.master = options.bridge === null ? 0 : bridgeIndex(nl, options.bridge, action);
+      }
+      try {
+        if (ids) {
+          libc.ioctl(tunFd, TUNSETIFF, encodeIfreq(name, attachFlags(link)));
+          if (options.owner !== undefined) libc.ioctl(tunFd, TUNSETOWNER, options.owner);
+          if (options.group !== undefined) libc.ioctl(tunFd, TUNSETGROUP, options.group);
+        }
+        nl.setLink(link.index, change);
+        return tapInfo(nl, nl.getLink(link.index));
+      } catch (err) {
+        throw TapError.relabel(err, action);
+      }
+    } finally {
+      if (tunFd >= 0) libc.close(tunFd);
+      nl.close();
+    }
+  });
+}
+
+/** Options of {@linkcode openTap}. */
+export interface OpenTapOptions extends NetnsOption {
+  /** How many queue fds to open; more than 1 needs a multi-queue device. Default 1. */
+  queues?: number;
+  /** Open the fds O_NONBLOCK: `read` returns null instead of waiting. Default false. */
+  nonBlocking?: boolean;
+}
+
+/**
+ * The open queues of a tun/tap device, for a program that reads and writes frames. Frames carry
+ * the headers the device was created with (a virtio-net header with vnet_hdr, 4 bytes of packet
+ * information with pi). Closing the last fd of a non-persistent device removes it.
+ *
+ * @example Write one frame into queue 1
+ * ```ts
+ * import { openTap } from "../mod.ts";
+ * using tap = openTap("tap0", { queues: 2 });
+ * tap.write(new Uint8Array(60), 1);
+ * ```
+ */
+export class TapQueues {
+  #fds: number[];
+  /** The device name. */
+  readonly name: string;
+
+  /** Wraps fds already attached to `name`; use {@linkcode openTap}. */
+  constructor(name: string, fds: number[]) {
+    this.name = name;
+    this.#fds = fds;
+  }
+
+  /** The queue fds (O_CLOEXEC), e.g. to hand to a VMM. Empty after close. */
+  get fds(): readonly number[] {
+    return this.#fds;
+  }
+
+  #fd(queue: number): number {
+    const fd = this.#fds[queue];
+    if (fd === undefined) {
+      throw new RangeError(`Cannot use queue ${queue} of "${this.name}": ${this.#fds.length} open`);
+    }
+    return fd;
+  }
+
+  /** Reads one frame into `buf`; returns its length, or null when non-blocking and none waits. */
+  read(buf: Uint8Array, queue = 0): number | null {
+    try {
+      return libc.read(this.#fd(queue), buf);
+    } catch (err) {
+      if (err instanceof TapError && err.code === "EAGAIN") return null;
+      throw TapError.relabel(err, `Cannot read from "${this.name}"`);
+    }
+  }
+
+  /** Writes one frame; returns the bytes written. */
+  write(frame: Uint8Array, queue = 0): number {
+    try {
+      return libc.write(this.#fd(queue), frame);
+    } catch (err) {
+      throw TapError.relabel(err, `Cannot write to "${this.name}"`);
+    }
+  }
+
+  /** Closes every queue fd; safe to call twice. */
+  close(): void {
+    for (const fd of this.#fds) libc.close(fd);
+    this.#fds = [];
+  }
+
+  /** Same as {@linkcode close}, for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+/**
+ * Opens queue fds of an existing tun/tap device, with the device's own flags.
+ *
+ * @throws {TapError} ENODEV when there is no such device; EINVAL for several queues of a
+ *   single-queue device; EBUSY when a single-queue device is already held open.
+ *
+ * @example Two queues of a multi-queue tap
+ * ```ts
+ * import { openTap } from "../mod.ts";
+ * const tap = openTap("tap0", { netns: "blue", queues: 2 });
+ * console.log(tap.fds);
+ * tap.close();
+ * ```
+ */
+export function openTap(name: string, options: OpenTapOptions = {}): TapQueues {
+  const action = `Cannot open device "${name}"`;
+  assertIfname(name, action);
+  const queues = options.queues ?? 1;
+  if (!Number.isInteger(queues) || queues < 1 || queues > 256) {
+    throw invalid(action, `invalid queue count ${queues}: must be from 1 to 256`);
+  }
+  const flags = O_RDWR | O_CLOEXEC | (options.nonBlocking ? O_NONBLOCK : 0);
+  return inNetns(options.netns, (ns) => {
+    const fds: number[] = [];
+    const nl = withNetns(ns, () => {
+      const nl = NetlinkSocket.open();
+      try {
+        for (let i = 0; i < queues; i++) fds.push(libc.open("/dev/net/tun", flags));
+      } catch (err) {
+        nl.close();
+        throw err;
+      }
+      return nl;
+    });
+    try {
+      const link = getTunLink(nl, name, action);
+      if (queues > 1 && !link.tun!.multiQueue) {
+        throw invalid(action, `it is single-queue, so it has no ${queues} queues to open`);
+      }
+      try {
+        for (const fd of fds) libc.ioctl(fd, TUNSETIFF, encodeIfreq(name, attachFlags(link)));
+      } catch (err) {
+        throw TapError.relabel(err, action);
+      }
+      return new TapQueues(name, fds.splice(0));
+    } finally {
+      for (const fd of fds) libc.close(fd);
       nl.close();
     }
   });
@@ -492,7 +736,7 @@ export function inspectTap(name: string, options: NetnsOption = {}): TapDetails 
       } catch (err) {
         throw TapError.relabel(err, action);
       }
-      return { ...toTapInfo(link), addresses, routes };
+      return { ...tapInfo(nl, link), addresses, routes };
     } finally {
       nl.close();
     }
@@ -513,7 +757,9 @@ export function listTaps(options: NetnsOption = {}): TapInfo[] {
   return inNetns(options.netns, (ns) => {
     const { nl } = openHandles(ns, false);
     try {
-      return nl.dumpLinks().filter((l) => l.tun !== undefined).map(toTapInfo);
+      const links = nl.dumpLinks();
+      const names = new Map(links.map((l) => [l.index, l.name]));
+      return links.filter((l) => l.tun !== undefined).map((l) => tapInfo(nl, l, names));
     } catch (err) {
       throw TapError.relabel(err, "Cannot list devices");
     } finally {

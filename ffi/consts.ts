@@ -71,6 +71,8 @@ export const O_RDONLY = 0;
 export const O_RDWR = 2;
 /** Write only. */
 export const O_WRONLY = 1;
+/** Non-blocking reads and writes. */
+export const O_NONBLOCK = 0x800;
 /** Close on exec, so exec'd IPAM plugins inherit nothing. */
 export const O_CLOEXEC = 0x80000;
 

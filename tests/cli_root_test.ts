@@ -144,10 +144,10 @@ test("usage errors exit 2 with one line on stderr", () => {
     ],
     [
       ["create", "t0", "--mtu", "big"],
-      /^Invalid arguments for "tap create": --mtu must be a number, not "big"\n$/,
+      /^Invalid arguments for "tap create": --mtu must be a whole number, not "big"\n$/,
     ],
     [["create", "t0", "--mode", "x"], /--mode must be "tap" or "tun"/],
-    [["delete", "a", "b"], /unexpected argument "b"/],
+    [["show", "a", "b"], /unexpected argument "b"/],
     [["frobnicate"], /^Invalid arguments for "tap": unknown command "frobnicate"/],
     [[], /^tap \d+\.\d+\.\d+: create and manage/],
   ];

@@ -47,6 +47,8 @@ rootTest("createTap() applies every option and reports what the kernel has", asy
         mtu: 1400,
         mac: "02:00:00:00:00:01",
         up: true,
+        txqueuelen: 1000,
+        bridge: null,
       },
     );
     assert.deepEqual(mod.listTaps({ netns: ns.name }), [tap]);
@@ -214,5 +216,89 @@ rootTest("listTaps() lists only tun/tap devices of the namespace asked for", asy
       assert.deepEqual(mod.listTaps({ netns: a.name }).map((t) => [t.name, t.owner]), [["ta", 0]]);
       assert.deepEqual(mod.listTaps({ netns: b.name }).map((t) => t.name), ["tb"]);
     });
+  });
+});
+
+/** rx_packets of a device, as `ip -s` reports it. */
+function rxPackets(ns: string, name: string): number {
+  return JSON.parse(ip(ns, "-s", "-j", "link", "show", "dev", name))[0].stats64.rx.packets;
+}
+
+rootTest(
+  "openTap() opens two queues of a multi-queue tap; a frame written is counted",
+  async () => {
+    const mod = await load();
+    await withScratchNetns((ns) => {
+      mod.createTap({ name: "mq0", netns: ns.name, multiQueue: true, vnetHdr: false, up: true });
+      const before = rxPackets(ns.name, "mq0");
+      {
+        using tap = mod.openTap("mq0", { netns: ns.name, queues: 2 });
+        assert.equal(tap.fds.length, 2);
+        assert.equal(ipLink(ns.name, "mq0").linkinfo.info_data.numqueues, 2);
+        // A broadcast frame of a local experimental ethertype: it goes into this namespace only.
+        const frame = new Uint8Array(60);
+        frame.set([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0, 0, 0, 0, 0x42, 0x88, 0xb5]);
+        assert.equal(tap.write(frame, 1), 60);
+        assert.equal(tap.write(frame, 0), 60);
+        assert.throws(() => tap.write(frame, 2), RangeError);
+      }
+      assert.equal(rxPackets(ns.name, "mq0") - before, 2);
+      assert.equal(ipLink(ns.name, "mq0").linkinfo.info_data.numqueues, 0, "using closed both");
+      assert.ok(ipLink(ns.name, "mq0"), "closing the queues of a persistent tap keeps it");
+    });
+  },
+);
+
+rootTest("openTap() refuses two queues of a single-queue tap, and a second holder", async () => {
+  const mod = await load();
+  await withScratchNetns((ns) => {
+    mod.createTap({ name: "sq0", netns: ns.name, up: true });
+    assert.throws(() => mod.openTap("sq0", { netns: ns.name, queues: 2 }), { code: "EINVAL" });
+    const held = mod.openTap("sq0", { netns: ns.name, nonBlocking: true });
+    try {
+      assert.throws(() => mod.openTap("sq0", { netns: ns.name }), { code: "EBUSY" });
+      assert.equal(
+        held.read(new Uint8Array(2048)),
+        null,
+        "nothing waits on a fresh tap... or a frame",
+      );
+    } finally {
+      held.close();
+      held.close();
+    }
+    assert.deepEqual(held.fds, []);
+    assert.throws(() => mod.openTap("nope0", { netns: ns.name }), { code: "ENODEV" });
+  });
+});
+
+rootTest("setTap() changes owner, group, mtu, mac and bridge of an existing tap", async () => {
+  const mod = await load();
+  await withScratchNetns((ns) => {
+    ip(ns.name, "link", "add", "br0", "type", "bridge");
+    mod.createTap({ name: "t0", netns: ns.name, multiQueue: true });
+    const tap = mod.setTap("t0", {
+      netns: ns.name,
+      owner: 7,
+      group: 8,
+      mtu: 1300,
+      mac: "02:00:00:00:00:33",
+      bridge: "br0",
+      up: true,
+      txqueuelen: 9,
+    });
+    assert.deepEqual(
+      [tap.owner, tap.group, tap.mtu, tap.mac, tap.bridge, tap.up, tap.txqueuelen, tap.multiQueue],
+      [7, 8, 1300, "02:00:00:00:00:33", "br0", true, 9, true],
+    );
+    const link = ipLink(ns.name, "t0");
+    assert.deepEqual([link.mtu, link.address, link.master, link.txqlen], [
+      1300,
+      "02:00:00:00:00:33",
+      "br0",
+      9,
+    ]);
+    assert.equal(mod.setTap("t0", { netns: ns.name, bridge: null }).bridge, null);
+    assert.throws(() => mod.setTap("t0", { netns: ns.name, mtu: 10 }), { code: "EINVAL" });
+    assert.throws(() => mod.setTap("lo", { netns: ns.name, mtu: 1400 }), { code: "EINVAL" });
   });
 });

@@ -89,7 +89,7 @@ export function cliCommand(): [string, string[]] {
       "--allow-ffi",
       "--allow-env",
       "--allow-run",
-      "--allow-read=/etc/passwd,/etc/group",
+      "--allow-read=/etc/passwd,/etc/group,/var/run/netns",
       CLI,
     ]];
   }
