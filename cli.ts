@@ -64,7 +64,7 @@ const COMMANDS: Record<string, Command> = {
   --pi                    4-byte packet-information header (off by default, as in ip tuntap)
   --owner UID|USER        owning user, by number or name (also --user)
   --group GID|GROUP       owning group, by number or name
-  --mtu N                 MTU (68 to 65521 for a tap; default 1500)
+  --mtu N                 MTU (68 to 65521 for a tap, 65535 for a tun; default 1500)
   --mac MAC               MAC address, e.g. 02:00:00:00:00:01 (default random)
   --txqueuelen N          transmit queue length (default 1000)
   --bridge BR             make it a port of bridge BR (in the same namespace)
@@ -411,7 +411,7 @@ async function ids(command: string, v: Values): Promise<{ owner?: number; group?
     if (spec === undefined) continue;
     const id = resolveId(spec, kind);
     if (typeof id === "string") {
-      throw new TapError(`Cannot resolve ${kind} "${spec}"`, id, { errno: 22 });
+      throw new TapError(`Cannot resolve ${kind} "${spec}"`, id, { errno: 22, invalidInput: true });
     }
     result[key] = id;
   }
@@ -450,6 +450,7 @@ async function formatTaps(taps: TapInfo[]): Promise<string> {
 function exitFor(err: TapError): number {
   if (err.code === "ENODEV" || err.code === "ENOENT") return EXIT.notFound;
   if (err.code === "EPERM" || err.code === "EACCES") return EXIT.denied;
+  if (err.invalidInput) return EXIT.usage;
   return EXIT.failed;
 }
 
@@ -500,7 +501,15 @@ async function cliMain(argv: string[]): Promise<number> {
     return (await command.run(parsed.positionals, parsed.values as Values)) ?? EXIT.ok;
   } catch (err) {
     if (err instanceof UsageError) return usageFailure(err, json);
-    if (!(err instanceof TapError)) throw err;
+    if (!(err instanceof TapError)) {
+      // Not a device error (libc could not be loaded, a bug): still one line, with the stack on
+      // request.
+      if (process.env.TAP_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
+      report(json, `tap: ${err instanceof Error ? err.message : String(err)}`, {
+        code: "EINTERNAL",
+      });
+      return EXIT.failed;
+    }
     report(json, err.message, { code: err.code, errno: err.errno, syscall: err.syscall ?? null });
     return exitFor(err);
   }
@@ -508,7 +517,9 @@ async function cliMain(argv: string[]): Promise<number> {
 
 /** node:util's messages, reworded into the house style: `unknown option "--foo"`. */
 function parseArgsProblem(err: Error): string {
-  const m = err.message.replace(/\. To specify .*$/s, "").replace(/'([^']*)'/g, '"$1"');
+  // Only the first sentence: node:util adds advice lines that do not fit one-line errors.
+  const first = err.message.split("\n")[0]!.replace(/\. To specify .*$/, "").replace(/\.$/, "");
+  const m = first.replace(/'([^']*)'/g, '"$1"');
   return m[0]!.toLowerCase() + m.slice(1);
 }
 
@@ -523,7 +534,9 @@ function report(json: boolean, message: string, extra: Record<string, unknown>):
   );
 }
 
-if (process.env.CNI_COMMAND) {
+// CNI mode: CNI_COMMAND set, or set but empty with no arguments (a runtime that lost the
+// command gets the spec's code 4 error, not the help text).
+if (process.env.CNI_COMMAND || (process.env.CNI_COMMAND === "" && process.argv.length <= 2)) {
   const { pluginMain } = await import("./cni/main.ts");
   process.exitCode = await pluginMain();
 } else {

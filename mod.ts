@@ -15,6 +15,7 @@
  * @module
  */
 export {
+  checkCreateTap,
   createTap,
   type CreateTapOptions,
   deleteTap,

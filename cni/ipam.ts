@@ -70,7 +70,9 @@ function delegateError(req: IpamRequest, out: Exec): CniError {
   try {
     const e = parseJson(out.stdout);
     if (isJsonObject(e) && typeof e.code === "number" && typeof e.msg === "string") {
-      return new CniError(e.code, e.msg, typeof e.details === "string" ? e.details : undefined);
+      // Its own code, and a message that says where it came from.
+      const details = typeof e.details === "string" ? e.details : undefined;
+      return new CniError(e.code, `IPAM plugin "${req.type}": ${e.msg}`, details);
     }
   } catch { /* not JSON: fall through */ }
   return new CniError(

@@ -30,7 +30,7 @@ function readStdin(): string {
  * @example Usage
  * ```ts
  * import process from "node:process";
- * import { pluginMain } from "./plugin.ts";
+ * import { pluginMain } from "./main.ts";
  * process.exitCode = await pluginMain();
  * ```
  */
@@ -38,11 +38,25 @@ export async function pluginMain(): Promise<number> {
   let version: string | undefined;
   try {
     const env = readCniEnv((name) => process.env[name]);
+    if (env.command !== "VERSION" && env.ifname.includes("%")) {
+      // The kernel would read it as a template and pick another name.
+      throw new CniError(
+        ErrorCode.InvalidEnv,
+        "interface name contains %",
+        `CNI_IFNAME "${env.ifname}" would be read as a name template`,
+      );
+    }
     if (env.command === "VERSION") {
       write(versionReport(readStdinQuietly()));
       return 0;
     }
     const stdin = readStdin();
+    if (/"plugins"\s*:/.test(stdin)) {
+      process.stderr.write(
+        'tap: stdin has a "plugins" key: a plugin reads one plugin object with "name" and ' +
+          '"cniVersion" added, not a whole conflist; "plugins" is ignored\n',
+      );
+    }
     const conf = parseNetConf(stdin, { command: env.command });
     version = conf.cniVersion;
     const req = { env, conf, stdin };

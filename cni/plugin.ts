@@ -13,7 +13,9 @@
 import process from "node:process";
 import { TapError } from "../ffi/errors.ts";
 import {
+  checkCreateTap,
   createTap,
+  type CreateTapOptions,
   deleteTap,
   inspectTap,
   type RouteOption,
@@ -42,7 +44,7 @@ export interface Request {
 /** Turns a core error into a CNI error: input refused before any call is code 7, else 999. */
 function cniFailure(err: unknown, msg: string): unknown {
   if (!(err instanceof TapError)) return err;
-  const code = err.syscall === undefined ? ErrorCode.InvalidConfig : ErrorCode.Internal;
+  const code = err.invalidInput ? ErrorCode.InvalidConfig : ErrorCode.Internal;
   return new CniError(code, msg, err.message, { cause: err });
 }
 
@@ -162,6 +164,11 @@ export function cmdAdd(req: Request): string {
   const args = parseCniArgs(env.args);
   const mac = resolveMac(conf, args);
   preflightAdd(req);
+  try {
+    checkCreateTap(tapOptions(req, mac));
+  } catch (err) {
+    throw cniFailure(err, `failed to create tap "${env.ifname}"`);
+  }
   const prev = previous(conf);
   return withSandbox(env, (ns) => {
     const ipam = ipamOf(req);
@@ -185,20 +192,28 @@ export function cmdAdd(req: Request): string {
   });
 }
 
-function createInSandbox(req: Request, ns: Netns, mac: string | undefined, ipam?: Result): TapInfo {
+/** The createTap options of this request; IPAM's addresses and routes are added later. */
+function tapOptions(req: Request, mac: string | undefined): CreateTapOptions {
   const { env, conf } = req;
+  return {
+    name: env.ifname,
+    multiQueue: conf.multiQueue,
+    vnetHdr: true,
+    owner: conf.owner,
+    group: conf.group,
+    mtu: conf.mtu,
+    mac,
+    up: true,
+    bridge: conf.bridge,
+  };
+}
+
+function createInSandbox(req: Request, ns: Netns, mac: string | undefined, ipam?: Result): TapInfo {
+  const { env } = req;
   try {
     return createTap({
-      name: env.ifname,
+      ...tapOptions(req, mac),
       netns: ns,
-      multiQueue: conf.multiQueue,
-      vnetHdr: true,
-      owner: conf.owner,
-      group: conf.group,
-      mtu: conf.mtu,
-      mac,
-      up: true,
-      bridge: conf.bridge,
       addresses: ipam?.ips.map((ip) => ip.address),
       routes: ipam ? routesFor(ipam) : undefined,
       // As the reference plugin: gratuitous ARP on up, when the tap has addresses.
@@ -290,7 +305,7 @@ function mismatch(ifname: string, what: string, want: unknown, got: unknown): Cn
 
 /**
  * CHECK: verifies that the device exists, is a tap, and matches the config and prevResult.
- * The MAC and MTU in prevResult win over the config's, because a later plugin in the chain
+ * The MAC and MTU come from prevResult, not the config, because a later plugin in the chain
  * (tuning) may have changed them and prevResult is the chain's final result.
  *
  * @example Usage
@@ -331,8 +346,9 @@ export function cmdCheck(req: Request): void {
   ];
   if (conf.owner !== undefined) expect.push(["owner", conf.owner, tap.owner]);
   if (conf.group !== undefined) expect.push(["group", conf.group, tap.group]);
-  const mtu = iface.mtu ?? conf.mtu;
-  if (mtu !== undefined) expect.push(["mtu", mtu, tap.mtu]);
+  // Only a 1.1.0 result carries the MTU; the config's may since have been changed by tuning.
+  if (iface.mtu !== undefined) expect.push(["mtu", iface.mtu, tap.mtu]);
+  if (conf.bridge) expect.push(["bridge", conf.bridge, tap.bridge]);
   const wantMac = iface.mac ?? mac;
   if (wantMac !== undefined) expect.push(["mac", wantMac.toLowerCase(), tap.mac]);
   for (const [what, want, got] of expect) {

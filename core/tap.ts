@@ -137,8 +137,9 @@ export interface TapInfo {
   bridge: string | null;
 }
 
+/** The input is refused before anything is done. */
 function invalid(action: string, detail: string): TapError {
-  return new TapError(action, detail, { errno: 22 });
+  return new TapError(action, detail, { errno: 22, invalidInput: true });
 }
 
 /** The options, checked and converted to what the kernel takes. */
@@ -185,6 +186,9 @@ function prepareRoutes(action: string, routes: readonly RouteOption[]): Omit<Rou
   });
 }
 
+/** The largest MTU of a tap. */
+export const MAX_TAP_MTU = 65521;
+
 /** What both creation and {@linkcode setTap} can change through rtnetlink. */
 interface LinkOptions {
   mode: "tap" | "tun";
@@ -197,8 +201,10 @@ function linkChange(action: string, options: LinkOptions): LinkChange {
   const change: LinkChange = {};
   if (options.mtu !== undefined) {
     const mtu = options.mtu;
-    if (!Number.isInteger(mtu) || mtu < 68 || mtu > 65535) {
-      throw invalid(action, `invalid mtu ${mtu}: must be an integer from 68 to 65535`);
+    // The kernel's limits: ETH_MIN_MTU, and for a tap 65535 less the Ethernet header.
+    const max = options.mode === "tap" ? MAX_TAP_MTU : 65535;
+    if (!Number.isInteger(mtu) || mtu < 68 || mtu > max) {
+      throw invalid(action, `invalid mtu ${mtu}: must be an integer from 68 to ${max}`);
     }
     change.mtu = mtu;
   }
@@ -230,6 +236,22 @@ function assertIds(
       throw invalid(action, `invalid ${key} ${v}: must be an integer from 0 to ${MAX_ID}`);
     }
   }
+}
+
+/**
+ * Checks the options of {@linkcode createTap} without touching anything, so a caller can refuse
+ * bad input before it does other work (the CNI plugin, before IPAM hands out an address).
+ *
+ * @throws {TapError} EINVAL with `invalidInput` for the first bad option.
+ *
+ * @example Usage
+ * ```ts
+ * import { checkCreateTap } from "../mod.ts";
+ * checkCreateTap({ name: "tap0", mtu: 1400 });
+ * ```
+ */
+export function checkCreateTap(options: CreateTapOptions): void {
+  prepare(options);
 }
 
 /** Checks and converts the options before anything is touched. */
@@ -266,13 +288,24 @@ function inNetns<T>(ref: NetnsRef | undefined, fn: (ns: Netns | undefined) => T)
 }
 
 /** Opens a netlink socket, and the tun clone device when asked, inside the namespace. */
-function openHandles(ns: Netns | undefined, tun: boolean): { nl: NetlinkSocket; tunFd: number } {
+function openHandles(
+  ns: Netns | undefined,
+  tuns: number,
+  action: string,
+  flags = O_RDWR | O_CLOEXEC,
+): { nl: NetlinkSocket; tunFds: number[] } {
   return withNetns(ns, () => {
-    const nl = NetlinkSocket.open();
-    if (!tun) return { nl, tunFd: -1 };
+    const nl = step("cannot open a netlink socket", () => NetlinkSocket.open(), action);
+    const tunFds: number[] = [];
     try {
-      return { nl, tunFd: libc.open("/dev/net/tun", O_RDWR | O_CLOEXEC) };
+      for (let i = 0; i < tuns; i++) {
+        tunFds.push(
+          step("cannot open /dev/net/tun", () => libc.open("/dev/net/tun", flags), action),
+        );
+      }
+      return { nl, tunFds };
     } catch (err) {
+      for (const fd of tunFds) libc.close(fd);
       nl.close();
       throw err;
     }
@@ -333,7 +366,7 @@ export function createTap(options: CreateTapOptions): TapInfo {
   const { flags, change, addresses, routes } = prepare(options);
   return inNetns(options.netns, (ns) => {
     let action = `Cannot create device "${options.name}"`;
-    const { nl, tunFd } = openHandles(ns, true);
+    const { nl, tunFds: [tunFd = -1] } = openHandles(ns, 1, action);
     let persistent = false;
     let name = options.name;
     try {
@@ -347,9 +380,14 @@ export function createTap(options: CreateTapOptions): TapInfo {
       step("cannot configure the link", () => nl.setLink(name, change));
       if (addresses.length > 0 || routes.length > 0) {
         const index = nl.getLink(name).index;
-        addresses.forEach((a, i) =>
-          step(`cannot add address "${options.addresses![i]}"`, () => nl.addAddress(index, a))
-        );
+        addresses.forEach((a, i) => {
+          const what = a.bytes.length === 16
+            ? `cannot add IPv6 address "${
+              options.addresses![i]
+            }" (is IPv6 disabled in the namespace?)`
+            : `cannot add address "${options.addresses![i]}"`;
+          step(what, () => nl.addAddress(index, a));
+        });
         routes.forEach((r, i) =>
           step(
             `cannot add route to "${options.routes![i]!.dst}"`,
@@ -377,12 +415,21 @@ export function createTap(options: CreateTapOptions): TapInfo {
   });
 }
 
-/** Runs one step of a larger action; a failure names the step before the errno text. */
-function step<T>(what: string, fn: () => T): T {
+/**
+ * Runs one step of a larger action; a failure names the step before the errno text. With
+ * `action` the error is final; without, the action is added where it is known (after TUNSETIFF
+ * a template name is resolved).
+ */
+function step<T>(what: string, fn: () => T, action?: string): T {
   try {
     return fn();
   } catch (err) {
-    throw err instanceof TapError ? new StepError(what, err) : err;
+    if (!(err instanceof TapError)) throw err;
+    const hint = err.code === "EPERM" || err.code === "EACCES"
+      ? " (needs root or CAP_NET_ADMIN)"
+      : "";
+    if (action !== undefined) throw TapError.relabel(err, action, `${what}${hint}`);
+    throw new StepError(`${what}${hint}`, err);
   }
 }
 
@@ -400,7 +447,11 @@ function bridgeIndex(nl: NetlinkSocket, bridge: string, action: string): number 
     link = nl.getLink(bridge);
   } catch (err) {
     if (err instanceof TapError && err.code === "ENODEV") {
-      throw new TapError(action, `bridge "${bridge}" not found`, { errno: 19, cause: err });
+      throw new TapError(action, `bridge "${bridge}" not found`, {
+        errno: 19,
+        cause: err,
+        invalidInput: true,
+      });
     }
     throw err;
   }
@@ -419,9 +470,10 @@ function getTunLink(nl: NetlinkSocket, name: string, action: string): Link {
     throw TapError.relabel(err, action);
   }
   if (link.tun === undefined) {
-    throw invalid(
+    throw new TapError(
       action,
       link.kind ? `not a tun/tap device (it is a ${link.kind})` : "not a tun/tap device",
+      { errno: 22 },
     );
   }
   return link;
@@ -443,7 +495,7 @@ export function deleteTap(name: string, options: NetnsOption = {}): void {
   const action = `Cannot delete device "${name}"`;
   assertIfname(name, action);
   inNetns(options.netns, (ns) => {
-    const { nl } = openHandles(ns, false);
+    const { nl } = openHandles(ns, 0, action);
     try {
       const link = getTunLink(nl, name, action);
       try {
@@ -472,7 +524,7 @@ export function getTap(name: string, options: NetnsOption = {}): TapInfo {
   const action = `Cannot show device "${name}"`;
   assertIfname(name, action);
   return inNetns(options.netns, (ns) => {
-    const { nl } = openHandles(ns, false);
+    const { nl } = openHandles(ns, 0, action);
     try {
       return tapInfo(nl, getTunLink(nl, name, action));
     } finally {
@@ -527,7 +579,7 @@ export function setTap(name: string, options: SetTapOptions): TapInfo {
   if (typeof options.bridge === "string") assertIfname(options.bridge, action);
   const ids = options.owner !== undefined || options.group !== undefined;
   return inNetns(options.netns, (ns) => {
-    const { nl, tunFd } = openHandles(ns, ids);
+    const { nl, tunFds: [tunFd = -1] } = openHandles(ns, ids ? 1 : 0, action);
     try {
       const link = getTunLink(nl, name, action);
       const mode = link.tun!.type === IFF_TUN ? "tun" : "tap";
@@ -652,17 +704,7 @@ export function openTap(name: string, options: OpenTapOptions = {}): TapQueues {
   }
   const flags = O_RDWR | O_CLOEXEC | (options.nonBlocking ? O_NONBLOCK : 0);
   return inNetns(options.netns, (ns) => {
-    const fds: number[] = [];
-    const nl = withNetns(ns, () => {
-      const nl = NetlinkSocket.open();
-      try {
-        for (let i = 0; i < queues; i++) fds.push(libc.open("/dev/net/tun", flags));
-      } catch (err) {
-        nl.close();
-        throw err;
-      }
-      return nl;
-    });
+    const { nl, tunFds: fds } = openHandles(ns, queues, action, flags);
     try {
       const link = getTunLink(nl, name, action);
       if (queues > 1 && !link.tun!.multiQueue) {
@@ -710,7 +752,7 @@ export function inspectTap(name: string, options: NetnsOption = {}): TapDetails 
   const action = `Cannot inspect device "${name}"`;
   assertIfname(name, action);
   return inNetns(options.netns, (ns) => {
-    const { nl } = openHandles(ns, false);
+    const { nl } = openHandles(ns, 0, action);
     try {
       const link = getTunLink(nl, name, action);
       const addresses: IpPrefixBytes[] = [];
@@ -754,14 +796,15 @@ export function inspectTap(name: string, options: NetnsOption = {}): TapDetails 
  * ```
  */
 export function listTaps(options: NetnsOption = {}): TapInfo[] {
+  const action = "Cannot list devices";
   return inNetns(options.netns, (ns) => {
-    const { nl } = openHandles(ns, false);
+    const { nl } = openHandles(ns, 0, action);
     try {
       const links = nl.dumpLinks();
       const names = new Map(links.map((l) => [l.index, l.name]));
       return links.filter((l) => l.tun !== undefined).map((l) => tapInfo(nl, l, names));
     } catch (err) {
-      throw TapError.relabel(err, "Cannot list devices");
+      throw TapError.relabel(err, action);
     } finally {
       nl.close();
     }

@@ -101,6 +101,8 @@ export interface TapErrorInit {
   errno: number;
   /** The underlying error, kept for debugging. */
   cause?: unknown;
+  /** The input was refused before anything was done: a bad name, value or option. */
+  invalidInput?: boolean;
 }
 
 /**
@@ -128,6 +130,8 @@ export class TapError extends Error {
   readonly errno: number;
   /** The symbolic errno name, e.g. `"EBUSY"`. */
   readonly code: string;
+  /** True when the input was refused before anything was done (the CLI exits 2 for it). */
+  readonly invalidInput: boolean;
 
   /**
    * Builds an error whose message is `action: detail (CODE)`.
@@ -145,6 +149,7 @@ export class TapError extends Error {
     this.errno = init.errno;
     this.code = code;
     this.detail = why;
+    this.invalidInput = init.invalidInput ?? false;
   }
 
   /** The detail part of the message: why, without the action and the errno name. */
@@ -159,13 +164,13 @@ export class TapError extends Error {
    * ```ts
    * import { TapError } from "./errors.ts";
    * const low = TapError.syscall("ioctl(TUNSETIFF)", 16);
-   * TapError.relabel(low, 'Cannot create device "tap0"').message;
+   * (TapError.relabel(low, 'Cannot create device "tap0"') as TapError).message;
    * // 'Cannot create device "tap0": device or resource busy (EBUSY)'
    * ```
    */
   static relabel(err: unknown, action: string, step?: string): unknown {
     if (!(err instanceof TapError)) return err;
-    const init: TapErrorInit = { errno: err.errno, cause: err };
+    const init: TapErrorInit = { errno: err.errno, cause: err, invalidInput: err.invalidInput };
     if (err.syscall !== undefined) init.syscall = err.syscall;
     return new TapError(action, step === undefined ? err.detail : `${step}: ${err.detail}`, init);
   }

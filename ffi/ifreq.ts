@@ -17,18 +17,22 @@ const encoder = new TextEncoder();
  * ```ts
  * import { ifnameProblem } from "./ifreq.ts";
  * ifnameProblem("tap0"); // undefined
- * ifnameProblem("a/b"); // 'must not contain "/"'
+ * ifnameProblem("a/b"); // 'it must not contain "/"'
  * ```
  */
 export function ifnameProblem(name: string): string | undefined {
-  if (name.length === 0) return "name is empty";
+  if (name.length === 0) return "it is empty";
   const bytes = encoder.encode(name).length;
-  if (bytes >= IFNAMSIZ) return `name is ${bytes} bytes long, the limit is ${IFNAMSIZ - 1}`;
-  if (name === "." || name === "..") return `name must not be "${name}"`;
+  if (bytes >= IFNAMSIZ) return `it is ${bytes} bytes long, the limit is ${IFNAMSIZ - 1}`;
+  if (name === "." || name === "..") return `it must not be "${name}"`;
   for (const c of ["/", ":", "\0"]) {
-    if (name.includes(c)) return `name must not contain ${JSON.stringify(c)}`;
+    if (name.includes(c)) return `it must not contain ${JSON.stringify(c)}`;
   }
-  if (/\s/u.test(name)) return "name must not contain whitespace";
+  if (/\s/u.test(name)) return "it must not contain whitespace";
+  // The kernel reads "%" only as one "%d" template; "a%s" or "a%d%d" fail with a bare EINVAL.
+  if (name.includes("%") && (name.split("%").length !== 2 || !name.includes("%d"))) {
+    return 'it may contain "%" only as one "%d" template';
+  }
   return undefined;
 }
 
@@ -44,7 +48,9 @@ export function ifnameProblem(name: string): string | undefined {
  */
 export function assertIfname(name: string, action: string): void {
   const problem = ifnameProblem(name);
-  if (problem !== undefined) throw new TapError(action, `invalid ${problem}`, { errno: 22 });
+  if (problem !== undefined) {
+    throw new TapError(action, `invalid name: ${problem}`, { errno: 22, invalidInput: true });
+  }
 }
 
 /**

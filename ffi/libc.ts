@@ -146,13 +146,19 @@ function envOrUnset(name: string): string | undefined {
 async function openBackend(): Promise<RawLibc> {
   assertSupportedArch(process.arch);
   const path = envOrUnset("TAP_LIBC") || DEFAULT_LIBC;
-  switch (runtimeName()) {
-    case "deno":
-      return (await import("./deno.ts")).openRawLibc(path);
-    case "bun":
-      return (await import("./bun.ts")).openRawLibc(path);
-    case "node":
-      throw new Error("Cannot load libc: the Node.js backend (koffi) is not available yet");
+  try {
+    switch (runtimeName()) {
+      case "deno":
+        return (await import("./deno.ts")).openRawLibc(path);
+      case "bun":
+        return (await import("./bun.ts")).openRawLibc(path);
+      case "node":
+        return (await import("./node.ts")).openRawLibc(path);
+    }
+  } catch (err) {
+    // Deno's own message already says "Could not open library"; keep only its reason.
+    const why = (err as Error).message.replace(/^(Could not open library: )+/, "");
+    throw new Error(`Cannot load libc "${path}": ${why}`, { cause: err });
   }
 }
 

@@ -96,7 +96,10 @@ function nsIdentity(fd: number, action: string): string {
     type = libc.ioctl(fd, NS_GET_NSTYPE, 0);
   } catch (err) {
     if (err instanceof TapError && err.code === "ENOTTY") {
-      throw new TapError(action, "not a network namespace (not a namespace file)", { errno: 22 });
+      throw new TapError(action, "not a network namespace (not a namespace file)", {
+        errno: 22,
+        invalidInput: true,
+      });
     }
     throw TapError.relabel(err, action);
   }
@@ -104,6 +107,7 @@ function nsIdentity(fd: number, action: string): string {
     const what = NAMESPACE_TYPES[type] ?? `type ${type}`;
     throw new TapError(action, `not a network namespace (it is a ${what} namespace)`, {
       errno: 22,
+      invalidInput: true,
     });
   }
   return `net:[${libc.fstat(fd).ino}]`;

@@ -74,7 +74,7 @@ rootTest("tap create resolves --owner and --group names and refuses unknown ones
       /^t0: tap vnet_hdr persist user root group daemon mtu 1500 mac \S+ down$/m,
     );
     const bad = cli(["create", "t1", "-n", ns.name, "--owner", "no-such-user-x"]);
-    assert.equal(bad.status, 1);
+    assert.equal(bad.status, 2);
     assert.equal(
       bad.stderr,
       'Cannot resolve user "no-such-user-x": no such user in /etc/passwd (EINVAL)\n',

@@ -309,7 +309,7 @@ rootTest("an IPAM failure passes its code up and leaves no device", async () => 
     assert.deepEqual(errorOf(r), {
       cniVersion: "1.0.0",
       code: 7,
-      msg: "injected IPAM failure",
+      msg: 'IPAM plugin "ipam-fail": injected IPAM failure',
       details: "on purpose",
     });
     assert.deepEqual(ipTuntaps(ns.name), []);

@@ -3,7 +3,7 @@
  * Every value is checked against what the kernel reports through iproute2.
  */
 import assert from "node:assert/strict";
-import { ip, ipLink, ipTuntaps, rootTest, withScratchNetns } from "./helpers.ts";
+import { ip, ipLink, ipTuntaps, rootTest, run, withScratchNetns } from "./helpers.ts";
 
 // mod.ts binds libc when loaded, so it is loaded by the tests that run, not at import time.
 const load = (): Promise<typeof import("../mod.ts")> => import("../mod.ts");
@@ -152,14 +152,58 @@ rootTest("createTap() rejects bad values before creating anything", async () => 
 rootTest("createTap() removes the device when the kernel refuses a later step", async () => {
   const mod = await load();
   await withScratchNetns((ns) => {
-    // 65535 passes our range check, but a tap's maximum MTU is lower: netlink fails after
-    // TUNSETIFF, while the device exists.
+    // With IPv6 off in the namespace, adding an IPv6 address fails after TUNSETIFF, while the
+    // device exists and is already configured.
+    run("ip", ["netns", "exec", ns.name, "sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1"]);
     assert.throws(
-      () => mod.createTap({ name: "t0", netns: ns.name, mtu: 65535 }),
+      () =>
+        mod.createTap({
+          name: "t0",
+          netns: ns.name,
+          mtu: 1400,
+          up: true,
+          addresses: ["10.3.0.2/24", "fd00:3::2/64"],
+        }),
       (e: unknown) =>
-        e instanceof mod.TapError && e.code === "EINVAL" && e.syscall === "netlink RTM_NEWLINK",
+        e instanceof mod.TapError && e.syscall === "netlink RTM_NEWADDR" &&
+        /cannot add IPv6 address "fd00:3::2\/64"/.test(e.message),
     );
     assert.deepEqual(ipTuntaps(ns.name), []);
+  });
+});
+
+rootTest("createTap() puts addresses and routes on the device before it persists", async () => {
+  const mod = await load();
+  await withScratchNetns((ns) => {
+    mod.createTap({
+      name: "t0",
+      netns: ns.name,
+      up: true,
+      addresses: ["10.3.0.2/24", "fd00:3::2/64"],
+      routes: [{ dst: "10.40.0.0/16", gw: "10.3.0.1" }, {
+        dst: "0.0.0.0/0",
+        gw: "10.3.0.1",
+        priority: 50,
+      }],
+    });
+    assert.match(
+      ip(ns.name, "-o", "addr", "show", "dev", "t0"),
+      /inet 10\.3\.0\.2\/24 brd 10\.3\.0\.255/,
+    );
+    assert.match(ip(ns.name, "-o", "addr", "show", "dev", "t0"), /inet6 fd00:3::2\/64/);
+    const routes = ip(ns.name, "-4", "route", "show", "dev", "t0");
+    assert.match(routes, /10\.40\.0\.0\/16 via 10\.3\.0\.1/);
+    assert.match(routes, /default via 10\.3\.0\.1 metric 50/);
+    const details = mod.inspectTap("t0", { netns: ns.name });
+    assert.equal(details.addresses.filter((a) => a.prefixLength === 24).length, 1);
+    assert.ok(
+      details.routes.some((r) => r.dst.prefixLength === 16 && r.gateway?.join(".") === "10.3.0.1"),
+    );
+    assert.throws(
+      () => mod.createTap({ name: "t1", netns: ns.name, addresses: ["10.3.0.300/24"] }),
+      { code: "EINVAL" },
+    );
+    assert.deepEqual(ipTuntaps(ns.name), ["t0"]);
   });
 });
 

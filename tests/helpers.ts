@@ -22,11 +22,7 @@ export const runtime: "deno" | "bun" | "node" = "Deno" in globalThis
 export const isRoot: boolean = process.getuid?.() === 0;
 
 /** Why integration tests are skipped, or false when they run. */
-export const skipUnlessRoot: string | false = !isRoot
-  ? "needs root"
-  : runtime === "node"
-  ? "needs a libc backend; the Node one (koffi) is not built yet"
-  : false;
+export const skipUnlessRoot: string | false = isRoot ? false : "needs root";
 
 /**
  * Declares a test that needs root; it is skipped, visibly, elsewhere.
@@ -79,21 +75,23 @@ export function run(
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
+/**
+ * The command line that runs a TypeScript file under the runtime running the tests, with the
+ * given Deno permission flags (ignored elsewhere).
+ */
+export function tsCommand(file: string, denoFlags: string[]): [string, string[]] {
+  if (runtime === "deno") return [process.execPath, ["run", "--no-prompt", ...denoFlags, file]];
+  return [process.execPath, runtime === "node" ? ["--import", "tsx", file] : [file]];
+}
+
 /** The command line that runs cli.ts under the runtime running the tests. */
 export function cliCommand(): [string, string[]] {
-  const g = globalThis as { Deno?: { execPath(): string } };
-  if (g.Deno) {
-    return [g.Deno.execPath(), [
-      "run",
-      "--no-prompt",
-      "--allow-ffi",
-      "--allow-env",
-      "--allow-run",
-      "--allow-read=/etc/passwd,/etc/group,/var/run/netns",
-      CLI,
-    ]];
-  }
-  return [process.execPath, runtime === "node" ? ["--import", "tsx", CLI] : [CLI]];
+  return tsCommand(CLI, [
+    "--allow-ffi",
+    "--allow-env",
+    "--allow-run",
+    "--allow-read=/etc/passwd,/etc/group,/var/run/netns",
+  ]);
 }
 
 /** This process's environment without any CNI_* variable. */

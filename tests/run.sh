@@ -33,6 +33,7 @@ check() { # check NAME CMD...: a static check counts as one test
 }
 
 check "deno check" deno check mod.ts cli.ts ffi/ core/ cni/ tests/
+check "deno check --doc (JSDoc examples)" deno check --doc mod.ts cli.ts ffi/ core/ cni/
 check "deno lint" deno lint
 check "deno fmt" deno fmt --check
 
