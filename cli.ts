@@ -300,6 +300,53 @@ Examples:
       if (v.json) out(JSON.stringify(tap, null, 2));
     },
   },
+  install: {
+    usage: "tap install [--cni-bin-dir DIR] [--force] [--wait]",
+    summary: 'install this binary as the CNI plugin "tap"',
+    help: `Options:
+  --cni-bin-dir DIR       the CNI plugin directory (default /opt/cni/bin)
+  --force                 replace a file of another program (e.g. the Go tap plugin)
+  --wait                  stay running afterwards (for a DaemonSet container)
+
+Copies the running binary (dist/tap, from npm run build) to DIR/tap atomically:
+a temp file in DIR, fsync, then rename, so a runtime never execs half a file.
+An older tap there is replaced; any other file only with --force.
+
+Examples:
+  sudo dist/tap install
+  dist/tap install --cni-bin-dir /host/opt/cni/bin --wait`,
+    options: {
+      "cni-bin-dir": { type: "string" },
+      force: { type: "boolean" },
+      wait: { type: "boolean" },
+    },
+    async run(pos, v) {
+      if (pos.length > 0) throw new UsageError("install", `unexpected argument "${pos[0]}"`);
+      const bun = (globalThis as { Bun?: { main: string } }).Bun;
+      if (!bun?.main.startsWith("/$bunfs/")) {
+        throw new UsageError(
+          "install",
+          'only the compiled binary installs itself; build it with "npm run build" and run dist/tap install',
+        );
+      }
+      const { installPlugin } = await import("./core/install.ts");
+      const dir = str(v["cni-bin-dir"]) ?? "/opt/cni/bin";
+      const r = installPlugin({ source: process.execPath, dir, force: Boolean(v.force) });
+      out(
+        `Installed ${r.path}${
+          r.replaced === "nothing"
+            ? ""
+            : ` (replaced ${r.replaced === "tap" ? "an earlier tap" : "another program"})`
+        }`,
+      );
+      if (v.wait) {
+        await new Promise<never>(() => {
+          // The container stays up until SIGTERM; the default handler ends it.
+          setInterval(() => {}, 1 << 30);
+        });
+      }
+    },
+  },
   completion: {
     usage: "tap completion bash|zsh",
     summary: "print a shell completion script",

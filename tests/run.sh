@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as `npm test` runs it:
-#   1. static checks: deno check, deno lint, deno fmt --check (one test each)
+#   1. the build (npm run build) and static checks: deno check (code and JSDoc examples), tsc for
+#      every runtime's backend, deno lint, deno fmt --check (one test each)
 #   2. every tests/*_test.ts under Deno, Bun and Node (tsx). Files named *_root_test.ts need root:
 #      they make their own network namespaces and skip themselves elsewhere.
 # It ends with one line "N passed, N failed, N skipped" summed over all runners, and exits
@@ -32,8 +33,10 @@ check() { # check NAME CMD...: a static check counts as one test
   fi
 }
 
+check "npm run build (dist/tap, dist/tap.js)" bash scripts/build.sh
 check "deno check" deno check mod.ts cli.ts ffi/ core/ cni/ tests/
 check "deno check --doc (JSDoc examples)" deno check --doc mod.ts cli.ts ffi/ core/ cni/
+check "tsc --noEmit (Bun, Node and Deno backends)" sh -c 'deno types >types/deno.d.ts && tsc -p tsconfig.json'
 check "deno lint" deno lint
 check "deno fmt" deno fmt --check
 

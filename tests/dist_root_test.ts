@@ -1,0 +1,133 @@
+/**
+ * The compiled binary, dist/tap (tests/run.sh builds it first), copied alone into an empty
+ * directory: no Deno, Bun or node_modules beside it. It must pass the CNI ADD/CHECK/DEL scenario
+ * and the CLI's create/list/delete, and install itself atomically.
+ */
+import assert from "node:assert/strict";
+import { copyFileSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { fileURLToPath } from "node:url";
+import { ipLink, ipTuntaps, rootTest, run, withScratchNetns } from "./helpers.ts";
+
+const DIST = fileURLToPath(new URL("../dist/tap", import.meta.url));
+
+/** Runs `fn` with dist/tap copied alone into a fresh directory, with PATH holding nothing else. */
+async function withLoneBinary(
+  fn: (bin: string, dir: string) => void | Promise<void>,
+): Promise<void> {
+  const dir = mkdtempSync(`${tmpdir()}/tap-dist-`);
+  try {
+    copyFileSync(DIST, `${dir}/tap`);
+    run("chmod", ["755", `${dir}/tap`]);
+    await fn(`${dir}/tap`, dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Runs the binary with a minimal environment: no PATH entries with runtimes in them. */
+function bin(
+  path: string,
+  args: string[],
+  env: Record<string, string> = {},
+  input = "",
+): ReturnType<typeof run> {
+  return run(path, args, { env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", ...env }, input });
+}
+
+rootTest("dist/tap alone passes the CNI ADD, CHECK, DEL, DEL scenario", async () => {
+  await withLoneBinary(async (tap, dir) => {
+    await withScratchNetns((ns) => {
+      const conf = {
+        cniVersion: "1.0.0",
+        name: "t",
+        type: "tap",
+        multiQueue: true,
+        owner: 0,
+        group: 0,
+        mtu: 1400,
+      };
+      const env = { CNI_CONTAINERID: "c1", CNI_NETNS: ns.path, CNI_IFNAME: "tap0", CNI_PATH: dir };
+      const add = bin(tap, [], { ...env, CNI_COMMAND: "ADD" }, JSON.stringify(conf));
+      assert.equal(add.status, 0, add.stdout + add.stderr);
+      const result = JSON.parse(add.stdout);
+      assert.equal(result.interfaces[0].mac, ipLink(ns.name, "tap0").address);
+      assert.equal(ipLink(ns.name, "tap0").mtu, 1400);
+      const check = bin(
+        tap,
+        [],
+        { ...env, CNI_COMMAND: "CHECK" },
+        JSON.stringify({ ...conf, prevResult: result }),
+      );
+      assert.equal(check.status, 0, check.stdout);
+      for (let i = 0; i < 2; i++) {
+        const del = bin(tap, [], { ...env, CNI_COMMAND: "DEL" }, JSON.stringify(conf));
+        assert.equal(del.status, 0, del.stdout);
+      }
+      assert.deepEqual(ipTuntaps(ns.name), []);
+      const version = bin(tap, [], { CNI_COMMAND: "VERSION" }, "");
+      assert.match(version.stdout, /"supportedVersions":\["0\.1\.0"/);
+    });
+  });
+});
+
+rootTest("dist/tap alone creates, lists and deletes", async () => {
+  await withLoneBinary(async (tap) => {
+    await withScratchNetns((ns) => {
+      const made = bin(tap, [
+        "create",
+        "t0",
+        "--multiqueue",
+        "--owner",
+        "1000",
+        "--mtu",
+        "1400",
+        "-n",
+        ns.name,
+        "--up",
+      ]);
+      assert.equal(made.status, 0, made.stderr);
+      const [listed] = JSON.parse(bin(tap, ["list", "-n", ns.name, "--json"]).stdout);
+      assert.deepEqual([listed.name, listed.multiQueue, listed.owner, listed.mtu], [
+        "t0",
+        true,
+        1000,
+        1400,
+      ]);
+      assert.equal(bin(tap, ["delete", "t0", "-n", ns.name]).status, 0);
+      assert.deepEqual(ipTuntaps(ns.name), []);
+    });
+  });
+});
+
+rootTest(
+  "dist/tap install copies itself atomically and replaces other programs only with --force",
+  async () => {
+    await withLoneBinary((tap) => {
+      const target = mkdtempSync(`${tmpdir()}/tap-cnibin-`);
+      try {
+        const first = bin(tap, ["install", "--cni-bin-dir", target]);
+        assert.equal(first.status, 0, first.stderr);
+        assert.equal(first.stdout, `Installed ${target}/tap\n`);
+        assert.equal(statSync(`${target}/tap`).mode & 0o777, 0o755);
+        assert.match(bin(`${target}/tap`, ["--version"]).stdout, /^tap \d/);
+        assert.match(
+          bin(tap, ["install", "--cni-bin-dir", target]).stdout,
+          /replaced an earlier tap/,
+        );
+        copyFileSync("/bin/true", `${target}/tap`);
+        const refused = bin(tap, ["install", "--cni-bin-dir", target]);
+        assert.equal(refused.status, 2);
+        assert.match(
+          refused.stderr,
+          /a file of another program is there \(use --force to replace it\) \(EEXIST\)/,
+        );
+        assert.equal(bin(tap, ["install", "--cni-bin-dir", target, "--force"]).status, 0);
+        assert.match(bin(`${target}/tap`, ["--version"]).stdout, /^tap \d/);
+        assert.deepEqual(run("ls", ["-A", target]).stdout, "tap\n", "no temp file is left");
+      } finally {
+        rmSync(target, { recursive: true, force: true });
+      }
+    });
+  },
+);
