@@ -9,7 +9,7 @@
  * @module
  */
 import process from "node:process";
-import { parseArgs, type ParseArgsConfig } from "node:util";
+import type { ParseArgsConfig } from "node:util";
 import { VERSION } from "./core/version.ts";
 import { TapError } from "./ffi/errors.ts";
 import type { CreateTapOptions, SetTapOptions, TapInfo } from "./core/tap.ts";
@@ -532,6 +532,8 @@ async function cliMain(argv: string[]): Promise<number> {
   try {
     let parsed;
     try {
+      // Imported here: node:util costs start-up time that the CNI path does not need.
+      const { parseArgs } = await import("node:util");
       parsed = parseArgs({
         args: rest,
         options: { ...command.options, help: { type: "boolean", short: "h" } },
@@ -585,7 +587,9 @@ function report(json: boolean, message: string, extra: Record<string, unknown>):
 // command gets the spec's code 4 error, not the help text).
 if (process.env.CNI_COMMAND || (process.env.CNI_COMMAND === "" && process.argv.length <= 2)) {
   const { pluginMain } = await import("./cni/main.ts");
-  process.exitCode = await pluginMain();
+  // Every write of the plugin is synchronous, so exiting at once loses nothing, and it saves the
+  // runtime's shutdown of a one-shot process (about 6 ms of Bun's).
+  process.exit(await pluginMain());
 } else {
   process.exitCode = await cliMain(process.argv.slice(2));
 }

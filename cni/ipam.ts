@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { spawnSync } from "node:child_process";
+import type { spawnSync as SpawnSync } from "node:child_process";
 import process from "node:process";
 import type { CniEnv } from "./env.ts";
 import { CniError, ErrorCode } from "./errors.ts";
@@ -40,6 +40,8 @@ function execPlugin(req: IpamRequest, command: IpamCommand | "VERSION", stdin: s
   if (req.type.includes("/")) {
     throw new CniError(ErrorCode.InvalidConfig, `invalid ipam type "${req.type}": contains "/"`);
   }
+  // Loaded on first use: a layer-2 ADD never pays for node:child_process.
+  const spawnSync = process.getBuiltinModule("node:child_process").spawnSync as typeof SpawnSync;
   for (const dir of req.env.path) {
     const r = spawnSync(`${dir}/${req.type}`, [], {
       env: { ...process.env, CNI_COMMAND: command },
