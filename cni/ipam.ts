@@ -12,7 +12,7 @@
  *
  * @module
  */
-import type { spawnSync as SpawnSync } from "node:child_process";
+import { Buffer } from "node:buffer";
 import process from "node:process";
 import type { CniEnv } from "./env.ts";
 import { CniError, ErrorCode } from "./errors.ts";
@@ -33,33 +33,90 @@ export interface IpamRequest {
 interface Exec {
   status: number;
   stdout: string;
+  stderr: string;
 }
 
+/** Runs one plugin binary; undefined when there is no such file. */
+type Spawn = (path: string, command: string, stdin: string) => Promise<Exec | undefined>;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * Deno: Deno.Command adds CNI_COMMAND to the inherited environment without reading it, so a
+ * scoped --allow-env is enough (node:child_process in Deno reads the whole environment).
+ */
+const denoSpawn: Spawn = async (path, command, stdin) => {
+  const D = (globalThis as unknown as { Deno: typeof Deno }).Deno;
+  let child: Deno.ChildProcess;
+  try {
+    child = new D.Command(path, {
+      env: { CNI_COMMAND: command },
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+  } catch (err) {
+    if (err instanceof D.errors.NotFound || err instanceof D.errors.NotADirectory) return undefined;
+    throw err;
+  }
+  const writer = child.stdin.getWriter();
+  await writer.write(encoder.encode(stdin));
+  await writer.close();
+  const out = await child.output();
+  return {
+    status: out.code,
+    stdout: decoder.decode(out.stdout),
+    stderr: decoder.decode(out.stderr),
+  };
+};
+
+/** Bun and Node: node:child_process, loaded on first use (a layer-2 ADD never pays for it). */
+const nodeSpawn: Spawn = (path, command, stdin) =>
+  new Promise((resolve, reject) => {
+    const { spawn } = process.getBuiltinModule("node:child_process");
+    const child = spawn(path, [], { env: { ...process.env, CNI_COMMAND: command } });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on("data", (b: Buffer) => out.push(b));
+    child.stderr.on("data", (b: Buffer) => err.push(b));
+    child.on("error", (e: NodeJS.ErrnoException) =>
+      e.code === "ENOENT" || e.code === "ENOTDIR" ? resolve(undefined) : reject(e));
+    child.on("close", (code) =>
+      resolve({
+        status: code ?? 1,
+        stdout: Buffer.concat(out).toString("utf8"),
+        stderr: Buffer.concat(err).toString("utf8"),
+      }));
+    child.stdin.on("error", () => {/* the plugin exited without reading; its status tells */});
+    child.stdin.end(stdin);
+  });
+
+const spawnPlugin: Spawn = "Deno" in globalThis ? denoSpawn : nodeSpawn;
+
 /** Finds `type` on CNI_PATH and runs it; a directory without it is skipped. */
-function execPlugin(req: IpamRequest, command: IpamCommand | "VERSION", stdin: string): Exec {
+async function execPlugin(
+  req: IpamRequest,
+  command: IpamCommand | "VERSION",
+  stdin: string,
+): Promise<Exec> {
   if (req.type.includes("/")) {
     throw new CniError(ErrorCode.InvalidConfig, `invalid ipam type "${req.type}": contains "/"`);
   }
-  // Loaded on first use: a layer-2 ADD never pays for node:child_process.
-  const spawnSync = process.getBuiltinModule("node:child_process").spawnSync as typeof SpawnSync;
   for (const dir of req.env.path) {
-    const r = spawnSync(`${dir}/${req.type}`, [], {
-      env: { ...process.env, CNI_COMMAND: command },
-      input: stdin,
-      encoding: "utf8",
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    const code = (r.error as NodeJS.ErrnoException | undefined)?.code;
-    if (code === "ENOENT" || code === "ENOTDIR") continue;
-    if (r.error) {
+    let r: Exec | undefined;
+    try {
+      r = await spawnPlugin(`${dir}/${req.type}`, command, stdin);
+    } catch (err) {
       throw new CniError(
         ErrorCode.Internal,
         `failed to run IPAM plugin "${req.type}"`,
-        r.error.message,
+        (err as Error).message,
       );
     }
+    if (r === undefined) continue;
     if (r.stderr) process.stderr.write(r.stderr);
-    return { status: r.status ?? 1, stdout: r.stdout };
+    return r;
   }
   throw new CniError(
     ErrorCode.Internal,
@@ -85,8 +142,8 @@ function delegateError(req: IpamRequest, out: Exec): CniError {
 }
 
 /** Whether the plugin's VERSION answer lists `version`. */
-function speaks(req: IpamRequest, version: string): boolean {
-  const out = execPlugin(req, "VERSION", JSON.stringify({ cniVersion: version }));
+async function speaks(req: IpamRequest, version: string): Promise<boolean> {
+  const out = await execPlugin(req, "VERSION", JSON.stringify({ cniVersion: version }));
   try {
     const v = parseJson(out.stdout);
     return out.status === 0 && isJsonObject(v) && Array.isArray(v.supportedVersions) &&
@@ -113,16 +170,19 @@ function withVersion(stdin: string, version: string): string {
  * ```ts
  * import { execIpam } from "./ipam.ts";
  * declare const req: import("./ipam.ts").IpamRequest;
- * const result = execIpam("ADD", req);
+ * const result = await execIpam("ADD", req);
  * console.log(result?.ips);
  * ```
  */
-export function execIpam(command: IpamCommand, req: IpamRequest): Result | undefined {
-  if ((command === "STATUS" || command === "GC") && !speaks(req, "1.1.0")) {
+export async function execIpam(
+  command: IpamCommand,
+  req: IpamRequest,
+): Promise<Result | undefined> {
+  if ((command === "STATUS" || command === "GC") && !(await speaks(req, "1.1.0"))) {
     process.stderr.write(`tap: IPAM plugin "${req.type}" predates ${command}; skipped\n`);
     return undefined;
   }
-  let out = execPlugin(req, command, req.stdin);
+  let out = await execPlugin(req, command, req.stdin);
   let version = req.cniVersion;
   if (out.status !== 0) {
     const err = delegateError(req, out);
@@ -131,7 +191,7 @@ export function execIpam(command: IpamCommand, req: IpamRequest): Result | undef
       (command === "ADD" || command === "DEL" || command === "CHECK")
     ) {
       version = "1.0.0";
-      out = execPlugin(req, command, withVersion(req.stdin, version));
+      out = await execPlugin(req, command, withVersion(req.stdin, version));
     } else {
       throw err;
     }

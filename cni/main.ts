@@ -2,12 +2,16 @@
  * The CNI entry point: reads CNI_* and stdin, dispatches on CNI_COMMAND, and prints the result
  * or the error JSON on stdout. VERSION and every input error are answered without loading libc.
  *
+ * Logs go to stderr only: a warning when the input looks wrong, and with TAP_DEBUG=1 one JSON
+ * object per line for the start, the end and any error of the call. The config itself is never
+ * logged (it may hold secrets of other plugins).
+ *
  * @module
  */
 import { readFileSync, writeSync } from "node:fs";
 import process from "node:process";
-import { parseNetConf } from "./conf.ts";
-import { readCniEnv } from "./env.ts";
+import { type NetConf, parseNetConf } from "./conf.ts";
+import { type CniEnv, readCniEnv } from "./env.ts";
 import { CniError, ErrorCode, formatError } from "./errors.ts";
 import { versionReport } from "./version.ts";
 
@@ -15,11 +19,56 @@ function write(text: string): void {
   if (text !== "") writeSync(1, text);
 }
 
-function readStdin(): string {
+function readStdin(quiet: boolean): string {
   try {
     return readFileSync(0, "utf8");
   } catch (err) {
+    if (quiet) return "";
     throw new CniError(ErrorCode.IOFailure, "error reading from stdin", (err as Error).message);
+  }
+}
+
+/** One validated CNI request, before anything is done with it. */
+export interface Request {
+  env: CniEnv;
+  conf: NetConf;
+  stdin: string;
+}
+
+/**
+ * Validates the environment and the config of a request (not VERSION), as skel does, plus the
+ * checks of this plugin. Pure: it reads nothing and changes nothing, so it can be fuzzed.
+ *
+ * @throws {CniError} With the spec's code for every bad input.
+ *
+ * @example Usage
+ * ```ts
+ * import { parseRequest } from "./main.ts";
+ * const env = { CNI_COMMAND: "DEL", CNI_CONTAINERID: "c1", CNI_IFNAME: "tap0" };
+ * parseRequest((k) => env[k as keyof typeof env], '{"cniVersion":"1.0.0","name":"n"}');
+ * ```
+ */
+export function parseRequest(get: (name: string) => string | undefined, stdin: string): Request {
+  const env = readCniEnv(get);
+  checkIfname(env);
+  return { env, conf: parseNetConf(stdin, { command: env.command }), stdin };
+}
+
+function checkIfname(env: CniEnv): void {
+  if (env.command !== "VERSION" && env.ifname.includes("%")) {
+    // The kernel would read it as a template and pick another name.
+    throw new CniError(
+      ErrorCode.InvalidEnv,
+      "interface name contains %",
+      `CNI_IFNAME "${env.ifname}" would be read as a name template`,
+    );
+  }
+}
+
+/** A structured debug log line on stderr, when TAP_DEBUG is set. */
+function debug(event: string, fields: Record<string, unknown>): void {
+  if (process.env.TAP_DEBUG) {
+    process.stderr.write(JSON.stringify({ ts: new Date().toISOString(), event, ...fields }) + "\n");
   }
 }
 
@@ -35,66 +84,61 @@ function readStdin(): string {
  * ```
  */
 export async function pluginMain(): Promise<number> {
+  const started = performance.now();
   let version: string | undefined;
+  let where: Record<string, unknown> = {};
   try {
-    const env = readCniEnv((name) => process.env[name]);
-    if (env.command !== "VERSION" && env.ifname.includes("%")) {
-      // The kernel would read it as a template and pick another name.
-      throw new CniError(
-        ErrorCode.InvalidEnv,
-        "interface name contains %",
-        `CNI_IFNAME "${env.ifname}" would be read as a name template`,
-      );
-    }
-    if (env.command === "VERSION") {
-      write(versionReport(readStdinQuietly()));
+    const get = (name: string): string | undefined => process.env[name];
+    if (get("CNI_COMMAND") === "VERSION") {
+      write(versionReport(readStdin(true)));
       return 0;
     }
-    const stdin = readStdin();
+    const stdin = readStdin(false);
+    const req = parseRequest(get, stdin);
+    const { env } = req;
+    where = {
+      command: env.command,
+      containerId: env.containerId,
+      netns: env.netns,
+      ifname: env.ifname,
+    };
+    debug("start", where);
     if (/"plugins"\s*:/.test(stdin)) {
       process.stderr.write(
         'tap: stdin has a "plugins" key: a plugin reads one plugin object with "name" and ' +
           '"cniVersion" added, not a whole conflist; "plugins" is ignored\n',
       );
     }
-    const conf = parseNetConf(stdin, { command: env.command });
-    version = conf.cniVersion;
-    const req = { env, conf, stdin };
+    version = req.conf.cniVersion;
     const { cmdAdd, cmdCheck, cmdDel, cmdGc, cmdStatus } = await import("./plugin.ts");
     switch (env.command) {
       case "ADD":
-        write(cmdAdd(req));
+        write(await cmdAdd(req));
         break;
       case "DEL":
-        cmdDel(req);
+        await cmdDel(req);
         break;
       case "CHECK":
-        cmdCheck(req);
+        await cmdCheck(req);
         break;
       case "STATUS":
-        cmdStatus(req);
+        await cmdStatus(req);
         break;
       case "GC":
-        cmdGc(req);
+        await cmdGc(req);
         break;
     }
+    debug("done", { ...where, ms: Math.round(performance.now() - started) });
     return 0;
   } catch (err) {
     const cniErr = err instanceof CniError
       ? err
       : new CniError(ErrorCode.Internal, err instanceof Error ? err.message : String(err));
+    debug("error", { ...where, code: cniErr.code, msg: cniErr.msg, details: cniErr.details });
     if (!(err instanceof CniError) && process.env.TAP_DEBUG) {
       process.stderr.write(`${(err as Error).stack}\n`);
     }
     write(formatError(cniErr, version));
     return 1;
-  }
-}
-
-function readStdinQuietly(): string {
-  try {
-    return readFileSync(0, "utf8");
-  } catch {
-    return "";
   }
 }

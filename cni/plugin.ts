@@ -34,12 +34,8 @@ import { CniError, ErrorCode } from "./errors.ts";
 import { formatResult, parsePrevResult, type Result } from "./result.ts";
 import { checkVersionAllows, compareVersions, versionFamily } from "./version.ts";
 
-/** Everything a command needs: the validated environment, the config and the raw stdin. */
-export interface Request {
-  env: CniEnv;
-  conf: NetConf;
-  stdin: string;
-}
+import type { Request } from "./main.ts";
+export type { Request };
 
 /** Turns a core error into a CNI error: input refused before any call is code 7, else 999. */
 function cniFailure(err: unknown, msg: string): unknown {
@@ -69,10 +65,11 @@ function openSandbox(env: CniEnv): Netns {
   return ns;
 }
 
-function withSandbox<T>(env: CniEnv, fn: (ns: Netns) => T): T {
+async function withSandbox<T>(env: CniEnv, fn: (ns: Netns) => T | Promise<T>): Promise<T> {
+  // Holding the netns fd open is not the netns window: the thread never moves here.
   const ns = openSandbox(env);
   try {
-    return fn(ns);
+    return await fn(ns);
   } finally {
     ns.close();
   }
@@ -119,9 +116,9 @@ function ipamOf(req: Request): IpamRequest | undefined {
 }
 
 /** Releases an IPAM allocation after a failed ADD; its own failure is reported, not thrown. */
-function releaseIpam(ipam: IpamRequest): void {
+async function releaseIpam(ipam: IpamRequest): Promise<void> {
   try {
-    execIpam("DEL", ipam);
+    await execIpam("DEL", ipam);
   } catch (err) {
     process.stderr.write(
       `tap: IPAM DEL after a failed ADD failed too: ${(err as Error).message}\n`,
@@ -155,11 +152,11 @@ function previous(conf: NetConf): Result {
  * @example Usage
  * ```ts
  * import { cmdAdd } from "./plugin.ts";
- * declare const req: import("./plugin.ts").Request;
- * console.log(cmdAdd(req));
+ * declare const req: import("./main.ts").Request;
+ * console.log(await cmdAdd(req));
  * ```
  */
-export function cmdAdd(req: Request): string {
+export function cmdAdd(req: Request): Promise<string> {
   const { env, conf } = req;
   const args = parseCniArgs(env.args);
   const mac = resolveMac(conf, args);
@@ -170,10 +167,10 @@ export function cmdAdd(req: Request): string {
     throw cniFailure(err, `failed to create tap "${env.ifname}"`);
   }
   const prev = previous(conf);
-  return withSandbox(env, (ns) => {
+  return withSandbox(env, async (ns) => {
     const ipam = ipamOf(req);
     // IPAM runs here, outside any netns window: the sandbox fd is only held open.
-    const got = ipam ? execIpam("ADD", ipam) : undefined;
+    const got = ipam ? await execIpam("ADD", ipam) : undefined;
     try {
       if (got && got.ips.length === 0) {
         throw new CniError(ErrorCode.Internal, "IPAM plugin returned missing IP config");
@@ -186,7 +183,7 @@ export function cmdAdd(req: Request): string {
         throw err;
       }
     } catch (err) {
-      if (ipam) releaseIpam(ipam);
+      if (ipam) await releaseIpam(ipam);
       throw err;
     }
   });
@@ -259,17 +256,17 @@ function resultOf(req: Request, prev: Result, tap: TapInfo, ipam?: Result): Resu
  * @example Usage
  * ```ts
  * import { cmdDel } from "./plugin.ts";
- * declare const req: import("./plugin.ts").Request;
- * cmdDel(req);
+ * declare const req: import("./main.ts").Request;
+ * await cmdDel(req);
  * ```
  */
-export function cmdDel(req: Request): void {
+export async function cmdDel(req: Request): Promise<void> {
   const { env } = req;
   parseCniArgs(env.args);
   // IPAM first, even when the netns is gone; its failure aborts DEL and keeps the tap, so a
   // retried DEL can release the lease.
   const ipam = ipamOf(req);
-  if (ipam) execIpam("DEL", ipam);
+  if (ipam) await execIpam("DEL", ipam);
   if (env.netns === "") return;
   let ns: Netns;
   try {
@@ -311,11 +308,11 @@ function mismatch(ifname: string, what: string, want: unknown, got: unknown): Cn
  * @example Usage
  * ```ts
  * import { cmdCheck } from "./plugin.ts";
- * declare const req: import("./plugin.ts").Request;
- * cmdCheck(req);
+ * declare const req: import("./main.ts").Request;
+ * await cmdCheck(req);
  * ```
  */
-export function cmdCheck(req: Request): void {
+export async function cmdCheck(req: Request): Promise<void> {
   const { env, conf } = req;
   checkVersionAllows("CHECK", conf.cniVersion);
   const mac = resolveMac(conf, parseCniArgs(env.args));
@@ -331,8 +328,8 @@ export function cmdCheck(req: Request): void {
     );
   }
   const ipam = ipamOf(req);
-  if (ipam) execIpam("CHECK", ipam);
-  const tap = withSandbox(env, (ns) => {
+  if (ipam) await execIpam("CHECK", ipam);
+  const tap = await withSandbox(env, (ns) => {
     try {
       return inspectTap(env.ifname, { netns: ns });
     } catch (err) {
@@ -406,11 +403,11 @@ function networkOf(bytes: Uint8Array, prefixLength: number): Uint8Array {
  * @example Usage
  * ```ts
  * import { cmdStatus } from "./plugin.ts";
- * declare const req: import("./plugin.ts").Request;
- * cmdStatus(req);
+ * declare const req: import("./main.ts").Request;
+ * await cmdStatus(req);
  * ```
  */
-export function cmdStatus(req: Request): void {
+export async function cmdStatus(req: Request): Promise<void> {
   checkVersionAllows("STATUS", req.conf.cniVersion);
   try {
     libc.close(libc.open("/dev/net/tun", O_RDWR | O_CLOEXEC));
@@ -418,7 +415,7 @@ export function cmdStatus(req: Request): void {
     throw new CniError(50, "cannot open /dev/net/tun", (err as Error).message);
   }
   const ipam = ipamOf(req);
-  if (ipam) execIpam("STATUS", ipam);
+  if (ipam) await execIpam("STATUS", ipam);
 }
 
 /**
@@ -428,13 +425,13 @@ export function cmdStatus(req: Request): void {
  * @example Usage
  * ```ts
  * import { cmdGc } from "./plugin.ts";
- * declare const req: import("./plugin.ts").Request;
- * cmdGc(req);
+ * declare const req: import("./main.ts").Request;
+ * await cmdGc(req);
  * ```
  */
-export function cmdGc(req: Request): void {
+export async function cmdGc(req: Request): Promise<void> {
   checkVersionAllows("GC", req.conf.cniVersion);
   // The runtime's cni.dev/valid-attachments list is in stdin; IPAM keeps what it names.
   const ipam = ipamOf(req);
-  if (ipam) execIpam("GC", ipam);
+  if (ipam) await execIpam("GC", ipam);
 }
