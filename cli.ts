@@ -1,9 +1,10 @@
-#!/usr/bin/env -S sh -c 'f=$(readlink -f "$0"); d=${f%/*}/node_modules/.bin/deno; [ -x "$d" ] || d=deno; exec "$d" run --no-prompt --allow-ffi --allow-env --allow-run --allow-read=/etc/passwd,/etc/group,/var/run/netns "$f" "$@"'
+#!/usr/bin/env -S sh -c 'f=$(readlink -f "$0");d=${f%/*}/node_modules/.bin/deno;[ -x "$d" ]||d=deno;exec "$d" run --no-prompt --allow-ffi --allow-env --allow-run --allow-read=/etc/passwd,/etc/group,/var/run/netns "$f" "$@"'
 /**
  * The `tap` command: a CNI plugin when CNI_COMMAND is set, otherwise the human CLI.
  *
  * The shebang runs Deno from the node_modules beside this file (symlinks resolved, so a link in
- * /opt/cni/bin works), or else from PATH. `bun cli.ts` works too. Only what a command needs is
+ * /opt/cni/bin works), or else from PATH. It must stay under the kernel's 255-byte shebang limit,
+ * so it grants all of the environment; README lists the narrower set the CNI path needs. `bun cli.ts` works too. Only what a command needs is
  * imported: `--help`, `--version`, `completion` and usage errors never load libc.
  *
  * @module

@@ -86,6 +86,7 @@ export function tsCommand(file: string, denoFlags: string[]): [string, string[]]
 
 /** The command line that runs cli.ts under the runtime running the tests. */
 export function cliCommand(): [string, string[]] {
+  // The shebang's permissions, exactly.
   return tsCommand(CLI, [
     "--allow-ffi",
     "--allow-env",
