@@ -19,7 +19,7 @@
  * @module
  */
 
-import { z } from "zod";
+import { z } from "zod/mini";
 import { quote } from "./errors.ts";
 import { foldKey, getFold, isJsonObject, JsonFloat, jsonKind } from "./json.ts";
 import { parseCidr, parseIp } from "../core/ip.ts";
@@ -70,8 +70,8 @@ export function withoutUndefined<T extends object>(obj: T): WithoutUndefined<T> 
  * const value: Folded<{ name: typeof text }> = { name: "tapnet" };
  * ```
  */
-export type Folded<T extends z.ZodRawShape> = WithoutUndefined<
-  z.output<z.ZodObject<z.core.util.Writeable<T>>>
+export type Folded<T extends z.core.$ZodShape> = WithoutUndefined<
+  z.output<z.ZodMiniObject<z.core.util.Writeable<T>>>
 >;
 
 /**
@@ -90,13 +90,15 @@ export type Folded<T extends z.ZodRawShape> = WithoutUndefined<
  * folded({ name: text }).parse({ Name: "a", NAME: "b" }); // { name: "b" }
  * ```
  */
-export function folded<T extends z.ZodRawShape>(
+export function folded<T extends z.core.$ZodShape>(
   shape: T,
   what = "an object",
-): z.ZodType<Folded<T>> {
-  return z.preprocess(
-    (value) => isJsonObject(value) ? foldKeys(value, Object.keys(shape), false) : plain(value),
-    z.object(shape, { error: what }).transform(withoutUndefined),
+): z.ZodMiniType<Folded<T>> {
+  return z.pipe(
+    z.transform((value) =>
+      isJsonObject(value) ? foldKeys(value, Object.keys(shape), false) : plain(value)
+    ),
+    z.pipe(z.object(shape, { error: what }), z.transform(withoutUndefined)),
   );
 }
 
@@ -116,13 +118,17 @@ export function folded<T extends z.ZodRawShape>(
  * // { type: "host-local", subnet: "10.0.0.0/24" }
  * ```
  */
-export function foldedLoose<T extends z.ZodRawShape>(
+export function foldedLoose<T extends z.core.$ZodShape>(
   shape: T,
   what = "an object",
-): z.ZodType<WithoutUndefined<z.output<z.ZodObject<z.core.util.Writeable<T>, z.core.$loose>>>> {
-  return z.preprocess(
-    (value) => isJsonObject(value) ? foldKeys(value, Object.keys(shape), true) : plain(value),
-    z.looseObject(shape, { error: what }).transform(withoutUndefined),
+): z.ZodMiniType<
+  WithoutUndefined<z.output<z.ZodMiniObject<z.core.util.Writeable<T>, z.core.$loose>>>
+> {
+  return z.pipe(
+    z.transform((value) =>
+      isJsonObject(value) ? foldKeys(value, Object.keys(shape), true) : plain(value)
+    ),
+    z.pipe(z.looseObject(shape, { error: what }), z.transform(withoutUndefined)),
   );
 }
 
@@ -159,7 +165,7 @@ function plain(value: unknown): unknown {
  * text.parse("tap0"); // "tap0"
  * ```
  */
-export const text: z.ZodString = z.string({ error: "a string" });
+export const text: z.ZodMiniString = z.string({ error: "a string" });
 
 /**
  * A string where `""` means "not given" (it comes out as `undefined`).
@@ -171,9 +177,9 @@ export const text: z.ZodString = z.string({ error: "a string" });
  * optionalText.parse(""); // undefined
  * ```
  */
-export const optionalText: z.ZodType<string | undefined> = text
-  .transform((value) => value === "" ? undefined : value)
-  .optional();
+export const optionalText: z.ZodMiniType<string | undefined> = z.optional(
+  z.pipe(text, z.transform((value) => value === "" ? undefined : value)),
+);
 
 /**
  * A JSON boolean (Go does not accept `"true"` or `1`).
@@ -185,7 +191,7 @@ export const optionalText: z.ZodType<string | undefined> = text
  * flag.safeParse("yes").success; // false
  * ```
  */
-export const flag: z.ZodBoolean = z.boolean({ error: "a boolean" });
+export const flag: z.ZodMiniBoolean = z.boolean({ error: "a boolean" });
 
 /**
  * An array of strings.
@@ -197,7 +203,7 @@ export const flag: z.ZodBoolean = z.boolean({ error: "a boolean" });
  * strings.parse(["ndots:2"]); // ["ndots:2"]
  * ```
  */
-export const strings: z.ZodType<string[]> = z.array(text, { error: "an array of strings" });
+export const strings: z.ZodMiniType<string[]> = z.array(text, { error: "an array of strings" });
 
 /**
  * An array whose elements follow a schema.
@@ -212,7 +218,7 @@ export const strings: z.ZodType<string[]> = z.array(text, { error: "an array of 
  * list(text).parse(["a"]); // ["a"]
  * ```
  */
-export function list<T>(item: z.ZodType<T>): z.ZodType<T[]> {
+export function list<T>(item: z.ZodMiniType<T>): z.ZodMiniType<T[]> {
   return z.array(item, { error: "an array" });
 }
 
@@ -226,7 +232,7 @@ export function list<T>(item: z.ZodType<T>): z.ZodType<T[]> {
  * jsonObject.safeParse([]).success; // false
  * ```
  */
-export const jsonObject: z.ZodType<Record<string, unknown>> = z.custom<Record<string, unknown>>(
+export const jsonObject: z.ZodMiniType<Record<string, unknown>> = z.custom<Record<string, unknown>>(
   isJsonObject,
   { error: "an object" },
 );
@@ -248,10 +254,12 @@ export const jsonObject: z.ZodType<Record<string, unknown>> = z.custom<Record<st
  * integer(0, 65535, "an integer", "an integer from 0 to 65535").parse(1400); // 1400
  * ```
  */
-export function integer(min: number, max: number, what: string, range = what): z.ZodNumber {
-  return z.number({ error: what }).int({ error: what }).min(min, { error: range }).max(max, {
-    error: range,
-  });
+export function integer(min: number, max: number, what: string, range = what): z.ZodMiniNumber {
+  return z.number({ error: what }).check(
+    z.int({ error: what }),
+    z.minimum(min, { error: range }),
+    z.maximum(max, { error: range }),
+  );
 }
 
 /**
@@ -265,8 +273,8 @@ export function integer(min: number, max: number, what: string, range = what): z
  * uint32.safeParse(4294967296).success; // false
  * ```
  */
-export const uint32: z.ZodType<number> = integer(0, 0xffff_ffff, "an unsigned 32-bit integer")
-  .refine((value) => !Object.is(value, -0), { error: "an unsigned 32-bit integer" });
+export const uint32: z.ZodMiniType<number> = integer(0, 0xffff_ffff, "an unsigned 32-bit integer")
+  .check(z.refine((value) => !Object.is(value, -0), { error: "an unsigned 32-bit integer" }));
 
 /**
  * Any integer literal that fits a JavaScript number exactly.
@@ -278,7 +286,7 @@ export const uint32: z.ZodType<number> = integer(0, 0xffff_ffff, "an unsigned 32
  * anyInteger.parse(-1); // -1
  * ```
  */
-export const anyInteger: z.ZodNumber = integer(
+export const anyInteger: z.ZodMiniNumber = integer(
   Number.MIN_SAFE_INTEGER,
   Number.MAX_SAFE_INTEGER,
   "an integer",
@@ -294,9 +302,8 @@ export const anyInteger: z.ZodNumber = integer(
  * ipAddress.safeParse("10.1.0.1/16").success; // false
  * ```
  */
-export const ipAddress: z.ZodType<string> = z.string({ error: "an IP address" }).refine(
-  (value) => parseIp(value) !== undefined,
-  { error: "an IP address" },
+export const ipAddress: z.ZodMiniType<string> = z.string({ error: "an IP address" }).check(
+  z.refine((value) => parseIp(value) !== undefined, { error: "an IP address" }),
 );
 
 /**
@@ -309,9 +316,8 @@ export const ipAddress: z.ZodType<string> = z.string({ error: "an IP address" })
  * cidr.safeParse("10.1.0.5").success; // false
  * ```
  */
-export const cidr: z.ZodType<string> = z.string({ error: "a CIDR address" }).refine(
-  (value) => parseCidr(value) !== undefined,
-  { error: "a CIDR address" },
+export const cidr: z.ZodMiniType<string> = z.string({ error: "a CIDR address" }).check(
+  z.refine((value) => parseCidr(value) !== undefined, { error: "a CIDR address" }),
 );
 
 /**
@@ -325,12 +331,15 @@ export const cidr: z.ZodType<string> = z.string({ error: "a CIDR address" }).ref
  * dns.parse({ Nameservers: ["10.1.0.1"], domain: "" }); // { nameservers: ["10.1.0.1"] }
  * ```
  */
-export const dns: z.ZodType<Dns | undefined> = folded({
-  nameservers: strings.optional(),
-  domain: text.optional(),
-  search: strings.optional(),
-  options: strings.optional(),
-}).transform(compactDns);
+export const dns: z.ZodMiniType<Dns | undefined> = z.pipe(
+  folded({
+    nameservers: z.optional(strings),
+    domain: z.optional(text),
+    search: z.optional(strings),
+    options: z.optional(strings),
+  }),
+  z.transform<Dns, Dns | undefined>(compactDns),
+);
 
 /**
  * Drops the empty members of a DNS object.

@@ -14,7 +14,7 @@
  * @module
  */
 
-import type { z } from "zod";
+import { z } from "zod/mini";
 import type { CniArgs } from "./args.ts";
 import { CNI_NAME_PATTERN, type CniCommand } from "./env.ts";
 import { CniError, ErrorCode, quote, quoteList } from "./errors.ts";
@@ -118,21 +118,21 @@ export interface ParseNetConfOptions {
 // The one schema of the config. Everything the plugin reads is here; other keys are
 // ignored, as Go ignores them.
 const netConfSchema = folded({
-  cniVersion: text.optional(),
-  name: text.optional(),
+  cniVersion: z.optional(text),
+  name: z.optional(text),
   type: optionalText,
   mac: optionalText,
-  mtu: integer(0, 65535, "an integer", "an integer from 0 to 65535").optional(),
-  multiQueue: flag.optional(),
-  owner: uint32.optional(),
-  group: uint32.optional(),
+  mtu: z.optional(integer(0, 65535, "an integer", "an integer from 0 to 65535")),
+  multiQueue: z.optional(flag),
+  owner: z.optional(uint32),
+  group: z.optional(uint32),
   selinuxContext: optionalText,
   bridge: optionalText,
-  ipam: foldedLoose({ type: optionalText }).optional(),
-  dns: dns.optional(),
-  args: jsonObject.optional(),
-  runtimeConfig: folded({ mac: optionalText }).optional(),
-  prevResult: jsonObject.optional(),
+  ipam: z.optional(foldedLoose({ type: optionalText })),
+  dns: z.optional(dns),
+  args: z.optional(jsonObject),
+  runtimeConfig: z.optional(folded({ mac: optionalText })),
+  prevResult: z.optional(jsonObject),
 });
 
 type Issue = z.core.$ZodIssue;

@@ -18,6 +18,7 @@
  * @module
  */
 
+import { z } from "zod/mini";
 import type { Dns } from "./conf.ts";
 import { CniError, ErrorCode, quote } from "./errors.ts";
 import { parseCidr } from "../core/ip.ts";
@@ -138,61 +139,63 @@ export interface Result {
 
 const routeSchema = folded({
   dst: cidr,
-  gw: ipAddress.optional(),
-  mtu: anyInteger.optional(),
-  advmss: anyInteger.optional(),
-  priority: anyInteger.optional(),
-  table: anyInteger.optional(),
-  scope: anyInteger.optional(),
+  gw: z.optional(ipAddress),
+  mtu: z.optional(anyInteger),
+  advmss: z.optional(anyInteger),
+  priority: z.optional(anyInteger),
+  table: z.optional(anyInteger),
+  scope: z.optional(anyInteger),
 });
 
-const interfaceIndex = integer(0, Number.MAX_SAFE_INTEGER, "an interface index").optional();
+const interfaceIndex = z.optional(integer(0, Number.MAX_SAFE_INTEGER, "an interface index"));
 
 // 1.0.0 and 1.1.0 (the types did not change between them).
 const result100Schema = folded({
-  cniVersion: text.optional(),
-  interfaces: list(folded({
-    name: text.default(""),
+  cniVersion: z.optional(text),
+  interfaces: z.optional(list(folded({
+    name: z._default(text, ""),
     mac: optionalText,
-    mtu: anyInteger.optional(),
+    mtu: z.optional(anyInteger),
     sandbox: optionalText,
     socketPath: optionalText,
     pciID: optionalText,
-  })).optional(),
-  ips: list(folded({ interface: interfaceIndex, address: cidr, gateway: ipAddress.optional() }))
-    .optional(),
-  routes: list(routeSchema).optional(),
-  dns: dns.optional(),
+  }))),
+  ips: z.optional(
+    list(folded({ interface: interfaceIndex, address: cidr, gateway: z.optional(ipAddress) })),
+  ),
+  routes: z.optional(list(routeSchema)),
+  dns: z.optional(dns),
 });
 
 // 0.3.0, 0.3.1 and 0.4.0: interfaces without the 1.1.0 fields, "version" on each IP
 // (ignored: the address says it better).
 const result040Schema = folded({
-  cniVersion: text.optional(),
-  interfaces: list(folded({ name: text.default(""), mac: optionalText, sandbox: optionalText }))
-    .optional(),
-  ips: list(folded({
-    version: text.optional(),
+  cniVersion: z.optional(text),
+  interfaces: z.optional(
+    list(folded({ name: z._default(text, ""), mac: optionalText, sandbox: optionalText })),
+  ),
+  ips: z.optional(list(folded({
+    version: z.optional(text),
     interface: interfaceIndex,
     address: cidr,
-    gateway: ipAddress.optional(),
-  })).optional(),
-  routes: list(routeSchema).optional(),
-  dns: dns.optional(),
+    gateway: z.optional(ipAddress),
+  }))),
+  routes: z.optional(list(routeSchema)),
+  dns: z.optional(dns),
 });
 
 const ipConfig020Schema = folded({
   ip: cidr,
-  gateway: ipAddress.optional(),
-  routes: list(routeSchema).optional(),
+  gateway: z.optional(ipAddress),
+  routes: z.optional(list(routeSchema)),
 });
 
 // 0.1.0 and 0.2.0: one IPv4 and one IPv6 configuration, routes nested in each.
 const result020Schema = folded({
-  cniVersion: text.optional(),
-  ip4: ipConfig020Schema.optional(),
-  ip6: ipConfig020Schema.optional(),
-  dns: dns.optional(),
+  cniVersion: z.optional(text),
+  ip4: z.optional(ipConfig020Schema),
+  ip6: z.optional(ipConfig020Schema),
+  dns: z.optional(dns),
 });
 
 /**

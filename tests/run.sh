@@ -24,12 +24,13 @@ count() {
   if [ -z "$p$f" ]; then failed=$((failed + 1)); fi
 }
 
+checks=0
 check() { # check NAME CMD...: a static check counts as one test
-  local name=$1; shift
-  if "$@" >"$logs/$name.log" 2>&1; then
+  local name=$1 log="$logs/check-$((checks += 1)).log"; shift
+  if "$@" >"$log" 2>&1; then
     passed=$((passed + 1)); echo "ok   $name"
   else
-    failed=$((failed + 1)); echo "FAIL $name"; cat "$logs/$name.log"
+    failed=$((failed + 1)); echo "FAIL $name"; cat "$log"
   fi
 }
 
