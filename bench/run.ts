@@ -121,14 +121,15 @@ const RUNTIMES: Record<string, string[]> = {
 const NS = `tapbench-${process.pid}`;
 const NSPATH = `/var/run/netns/${NS}`;
 const MAC = "02:00:00:00:00:01";
-const CONF = JSON.stringify({
+const BASE = {
   cniVersion: "1.0.0",
   name: "bench",
   type: "tap",
   multiQueue: true,
   mtu: 1400,
   mac: MAC,
-});
+};
+const CONF = JSON.stringify(BASE);
 const CNI_ENV = {
   CNI_CONTAINERID: "bench",
   CNI_NETNS: NSPATH,
@@ -154,12 +155,7 @@ function ipCycle(): Step[] {
 
 function hostLocal(dataDir: string): { conf: string; steps: Step[] } {
   const conf = JSON.stringify({
-    cniVersion: "1.0.0",
-    name: "bench",
-    type: "tap",
-    multiQueue: true,
-    mtu: 1400,
-    mac: MAC,
+    ...BASE,
     ipam: { type: "host-local", subnet: "10.250.0.0/24", dataDir },
   });
   const hl = ["/usr/lib/cni/host-local"];

@@ -18,6 +18,7 @@ import type { CniEnv } from "./env.ts";
 import { CniError, ErrorCode } from "./errors.ts";
 import { foldKey, isJsonObject, parseJson, parseJsonObject } from "./json.ts";
 import { parseResult, type Result } from "./result.ts";
+import { writeStderr } from "../core/stderr.ts";
 
 /** A CNI command that is delegated to IPAM. */
 export type IpamCommand = "ADD" | "DEL" | "CHECK" | "STATUS" | "GC";
@@ -61,8 +62,13 @@ const denoSpawn: Spawn = async (path, command, stdin) => {
     throw err;
   }
   const writer = child.stdin.getWriter();
-  await writer.write(encoder.encode(stdin));
-  await writer.close();
+  try {
+    await writer.write(encoder.encode(stdin));
+    await writer.close();
+  } catch (err) {
+    // A plugin may exit without reading stdin (VERSION does): its status tells what happened.
+    if (!(err instanceof D.errors.BrokenPipe)) throw err;
+  }
   const out = await child.output();
   return {
     status: out.code,
@@ -115,7 +121,7 @@ async function execPlugin(
       );
     }
     if (r === undefined) continue;
-    if (r.stderr) process.stderr.write(r.stderr);
+    if (r.stderr) writeStderr(r.stderr);
     return r;
   }
   throw new CniError(
@@ -179,7 +185,7 @@ export async function execIpam(
   req: IpamRequest,
 ): Promise<Result | undefined> {
   if ((command === "STATUS" || command === "GC") && !(await speaks(req, "1.1.0"))) {
-    process.stderr.write(`tap: IPAM plugin "${req.type}" predates ${command}; skipped\n`);
+    writeStderr(`tap: IPAM plugin "${req.type}" predates ${command}; skipped\n`);
     return undefined;
   }
   let out = await execPlugin(req, command, req.stdin);

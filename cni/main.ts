@@ -10,10 +10,9 @@
  */
 import { readFileSync, writeSync } from "node:fs";
 import process from "node:process";
-import { type NetConf, parseNetConf } from "./conf.ts";
-import { type CniEnv, readCniEnv } from "./env.ts";
 import { CniError, ErrorCode, formatError } from "./errors.ts";
 import { versionReport } from "./version.ts";
+import { writeStderr } from "../core/stderr.ts";
 
 function write(text: string): void {
   if (text !== "") writeSync(1, text);
@@ -28,47 +27,10 @@ function readStdin(quiet: boolean): string {
   }
 }
 
-/** One validated CNI request, before anything is done with it. */
-export interface Request {
-  env: CniEnv;
-  conf: NetConf;
-  stdin: string;
-}
-
-/**
- * Validates the environment and the config of a request (not VERSION), as skel does, plus the
- * checks of this plugin. Pure: it reads nothing and changes nothing, so it can be fuzzed.
- *
- * @throws {CniError} With the spec's code for every bad input.
- *
- * @example Usage
- * ```ts
- * import { parseRequest } from "./main.ts";
- * const env = { CNI_COMMAND: "DEL", CNI_CONTAINERID: "c1", CNI_IFNAME: "tap0" };
- * parseRequest((k) => env[k as keyof typeof env], '{"cniVersion":"1.0.0","name":"n"}');
- * ```
- */
-export function parseRequest(get: (name: string) => string | undefined, stdin: string): Request {
-  const env = readCniEnv(get);
-  checkIfname(env);
-  return { env, conf: parseNetConf(stdin, { command: env.command }), stdin };
-}
-
-function checkIfname(env: CniEnv): void {
-  if (env.command !== "VERSION" && env.ifname.includes("%")) {
-    // The kernel would read it as a template and pick another name.
-    throw new CniError(
-      ErrorCode.InvalidEnv,
-      "interface name contains %",
-      `CNI_IFNAME "${env.ifname}" would be read as a name template`,
-    );
-  }
-}
-
 /** A structured debug log line on stderr, when TAP_DEBUG is set. */
 function debug(event: string, fields: Record<string, unknown>): void {
   if (process.env.TAP_DEBUG) {
-    process.stderr.write(JSON.stringify({ ts: new Date().toISOString(), event, ...fields }) + "\n");
+    writeStderr(JSON.stringify({ ts: new Date().toISOString(), event, ...fields }) + "\n");
   }
 }
 
@@ -94,6 +56,8 @@ export async function pluginMain(): Promise<number> {
       return 0;
     }
     const stdin = readStdin(false);
+    // Loaded after VERSION is answered: VERSION needs neither zod nor libc.
+    const { parseRequest } = await import("./request.ts");
     const req = parseRequest(get, stdin);
     const { env } = req;
     where = {
@@ -104,7 +68,7 @@ export async function pluginMain(): Promise<number> {
     };
     debug("start", where);
     if (/"plugins"\s*:/.test(stdin)) {
-      process.stderr.write(
+      writeStderr(
         'tap: stdin has a "plugins" key: a plugin reads one plugin object with "name" and ' +
           '"cniVersion" added, not a whole conflist; "plugins" is ignored\n',
       );
@@ -136,7 +100,7 @@ export async function pluginMain(): Promise<number> {
       : new CniError(ErrorCode.Internal, err instanceof Error ? err.message : String(err));
     debug("error", { ...where, code: cniErr.code, msg: cniErr.msg, details: cniErr.details });
     if (!(err instanceof CniError) && process.env.TAP_DEBUG) {
-      process.stderr.write(`${(err as Error).stack}\n`);
+      writeStderr(`${(err as Error).stack}\n`);
     }
     write(formatError(cniErr, version));
     return 1;

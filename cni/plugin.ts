@@ -10,7 +10,6 @@
  *
  * @module
  */
-import process from "node:process";
 import { TapError } from "../ffi/errors.ts";
 import {
   checkCreateTap,
@@ -34,7 +33,8 @@ import { CniError, ErrorCode } from "./errors.ts";
 import { formatResult, parsePrevResult, type Result } from "./result.ts";
 import { checkVersionAllows, compareVersions, versionFamily } from "./version.ts";
 
-import type { Request } from "./main.ts";
+import type { Request } from "./request.ts";
+import { writeStderr } from "../core/stderr.ts";
 export type { Request };
 
 /** Turns a core error into a CNI error: input refused before any call is code 7, else 999. */
@@ -120,7 +120,7 @@ async function releaseIpam(ipam: IpamRequest): Promise<void> {
   try {
     await execIpam("DEL", ipam);
   } catch (err) {
-    process.stderr.write(
+    writeStderr(
       `tap: IPAM DEL after a failed ADD failed too: ${(err as Error).message}\n`,
     );
   }
@@ -152,7 +152,7 @@ function previous(conf: NetConf): Result {
  * @example Usage
  * ```ts
  * import { cmdAdd } from "./plugin.ts";
- * declare const req: import("./main.ts").Request;
+ * declare const req: import("./request.ts").Request;
  * console.log(await cmdAdd(req));
  * ```
  */
@@ -256,7 +256,7 @@ function resultOf(req: Request, prev: Result, tap: TapInfo, ipam?: Result): Resu
  * @example Usage
  * ```ts
  * import { cmdDel } from "./plugin.ts";
- * declare const req: import("./main.ts").Request;
+ * declare const req: import("./request.ts").Request;
  * await cmdDel(req);
  * ```
  */
@@ -282,7 +282,7 @@ export async function cmdDel(req: Request): Promise<void> {
   } catch (err) {
     if (err instanceof TapError && err.code === "ENODEV") return;
     if (err instanceof TapError && err.code === "EINVAL") {
-      process.stderr.write(`tap: not deleting "${env.ifname}": ${err.detail}\n`);
+      writeStderr(`tap: not deleting "${env.ifname}": ${err.detail}\n`);
       return;
     }
     throw cniFailure(err, `failed to delete tap "${env.ifname}"`);
@@ -308,7 +308,7 @@ function mismatch(ifname: string, what: string, want: unknown, got: unknown): Cn
  * @example Usage
  * ```ts
  * import { cmdCheck } from "./plugin.ts";
- * declare const req: import("./main.ts").Request;
+ * declare const req: import("./request.ts").Request;
  * await cmdCheck(req);
  * ```
  */
@@ -403,7 +403,7 @@ function networkOf(bytes: Uint8Array, prefixLength: number): Uint8Array {
  * @example Usage
  * ```ts
  * import { cmdStatus } from "./plugin.ts";
- * declare const req: import("./main.ts").Request;
+ * declare const req: import("./request.ts").Request;
  * await cmdStatus(req);
  * ```
  */
@@ -425,7 +425,7 @@ export async function cmdStatus(req: Request): Promise<void> {
  * @example Usage
  * ```ts
  * import { cmdGc } from "./plugin.ts";
- * declare const req: import("./main.ts").Request;
+ * declare const req: import("./request.ts").Request;
  * await cmdGc(req);
  * ```
  */

@@ -13,6 +13,7 @@ import process from "node:process";
 import { CLONE_NEWNET, NAMESPACE_TYPES, NS_GET_NSTYPE, O_CLOEXEC, O_RDONLY } from "./consts.ts";
 import { TapError } from "./errors.ts";
 import { libc } from "./libc.ts";
+import { writeStderr } from "../core/stderr.ts";
 
 /** Where `ip netns add NAME` puts its bind mounts. */
 export const NETNS_RUN_DIR = "/var/run/netns";
@@ -168,7 +169,7 @@ function restore(home: number): void {
   try {
     libc.setns(home, CLONE_NEWNET);
   } catch (err) {
-    process.stderr.write(
+    writeStderr(
       `Fatal: cannot return to the original network namespace: ${(err as Error).message}\n`,
     );
     process.abort();

@@ -5,8 +5,7 @@
  */
 import assert from "node:assert/strict";
 import process from "node:process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import {
   cni,
@@ -14,9 +13,11 @@ import {
   ip,
   ipLink,
   ipTuntaps,
+  leases,
   rootTest,
   run,
   withScratchNetns,
+  withTempDir,
 } from "./helpers.ts";
 
 const VERSIONS = ["0.1.0", "0.2.0", "0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"];
@@ -24,23 +25,8 @@ const FIXTURES = fileURLToPath(new URL("./fixtures", import.meta.url));
 const PLUGINS = "/usr/lib/cni";
 
 /** Runs `fn` with a temporary host-local dataDir, removed afterwards. */
-async function withDataDir<T>(fn: (dir: string) => T | Promise<T>): Promise<T> {
-  const dir = mkdtempSync(`${tmpdir()}/tap-ipam-`);
-  try {
-    return await fn(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** The leases host-local holds for a network: one file per reserved IP. */
-function leases(dataDir: string, network: string): string[] {
-  try {
-    return readdirSync(`${dataDir}/${network}`).filter((f) => /^[0-9a-f.:]+$/.test(f)).sort();
-  } catch {
-    return [];
-  }
-}
+const withDataDir = <T>(fn: (dir: string) => T | Promise<T>): Promise<T> =>
+  withTempDir("tap-ipam-", fn);
 
 function hostLocal(dataDir: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { type: "host-local", subnet: "10.1.2.0/24", dataDir, ...extra };
@@ -320,6 +306,29 @@ rootTest("an IPAM failure passes its code up and leaves no device", async () => 
     assert.match(errorOf(missing).msg, /failed to find plugin "nope" in path \[\/usr\/lib\/cni\]/);
   });
 });
+
+rootTest(
+  "an IPAM plugin that exits without reading its stdin is reported by its own error",
+  async () => {
+    await withScratchNetns((ns) => {
+      // 1 MiB of config: more than a pipe holds, so writing it to the plugin hits a closed pipe.
+      const conf = {
+        cniVersion: "1.0.0",
+        name: "nr",
+        type: "tap",
+        ipam: { type: "ipam-noread" },
+        args: { junk: "x".repeat(1 << 20) },
+      };
+      const r = cni({ command: "ADD", netns: ns.path, path: FIXTURES }, conf);
+      assert.equal(r.status, 1);
+      assert.deepEqual(
+        { code: errorOf(r).code, msg: errorOf(r).msg },
+        { code: 7, msg: 'IPAM plugin "ipam-noread": refused without reading stdin' },
+      );
+      assert.deepEqual(ipTuntaps(ns.name), []);
+    });
+  },
+);
 
 rootTest("an IPAM result without IPs is an error, and the allocation is released", async () => {
   await withScratchNetns(async (ns) => {

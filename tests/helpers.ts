@@ -6,6 +6,8 @@
  * @module
  */
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { test } from "node:test";
 import { randomBytes } from "node:crypto";
 import process from "node:process";
@@ -208,4 +210,34 @@ export function ip(ns: string, ...args: string[]): string {
   const r = run("ip", ["-n", ns, ...args]);
   if (r.status !== 0) throw new Error(`ip ${args.join(" ")} failed: ${r.stderr}`);
   return r.stdout;
+}
+
+/**
+ * Runs `fn` with a fresh temporary directory, removed afterwards whatever happens.
+ *
+ * @example Usage
+ * ```ts
+ * import { withTempDir } from "./helpers.ts";
+ * await withTempDir("tap-ipam-", (dir) => console.log(dir));
+ * ```
+ */
+export async function withTempDir<T>(
+  prefix: string,
+  fn: (dir: string) => T | Promise<T>,
+): Promise<T> {
+  const dir = mkdtempSync(`${tmpdir()}/${prefix}`);
+  try {
+    return await fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The leases host-local holds for a network in `dataDir`: one file per reserved IP, sorted. */
+export function leases(dataDir: string, network: string): string[] {
+  try {
+    return readdirSync(`${dataDir}/${network}`).filter((f) => /^[0-9a-f.:]+$/.test(f)).sort();
+  } catch {
+    return [];
+  }
 }

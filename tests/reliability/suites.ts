@@ -12,14 +12,13 @@
  */
 import fc from "fast-check";
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { parseRequest } from "../../cni/main.ts";
+import { parseRequest } from "../../cni/request.ts";
 import { parseCniArgs } from "../../cni/args.ts";
 import { CniError } from "../../cni/errors.ts";
-import { ipTuntaps, run, uniq } from "../helpers.ts";
+import { ipTuntaps, leases, run, uniq, withTempDir } from "../helpers.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
 /** The plugin under test: the compiled binary (tests/run.sh builds it). */
@@ -55,22 +54,7 @@ async function inNetns<T>(fn: (ns: string) => Promise<T> | T): Promise<T> {
   }
 }
 
-async function withDir<T>(fn: (dir: string) => Promise<T> | T): Promise<T> {
-  const dir = mkdtempSync(`${tmpdir()}/taprel-`);
-  try {
-    return await fn(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-function leases(dataDir: string, network: string): string[] {
-  try {
-    return readdirSync(`${dataDir}/${network}`).filter((f) => /^[0-9a-f.:]+$/.test(f));
-  } catch {
-    return [];
-  }
-}
+const withDir = <T>(fn: (dir: string) => Promise<T> | T): Promise<T> => withTempDir("taprel-", fn);
 
 interface Exit {
   status: number | null;
