@@ -37,7 +37,7 @@ check() { # check NAME CMD...: a static check counts as one test
 check "npm run build (dist/tap, dist/tap.js)" bash scripts/build.sh
 check "deno check" deno check mod.ts cli.ts ffi/ core/ cni/ tests/
 check "deno check --doc (JSDoc examples)" deno check --doc mod.ts cli.ts ffi/ core/ cni/
-check "tsc --noEmit (Bun, Node and Deno backends)" sh -c 'deno types >types/deno.d.ts && tsc -p tsconfig.json'
+check "tsc --noEmit (Bun, Node and Deno backends)" sh -c 'mkdir -p types && deno types >types/deno.d.ts && tsc -p tsconfig.json'
 check "deno lint" deno lint
 check "deno fmt" deno fmt --check
 
