@@ -299,3 +299,19 @@ rootTest("STATUS and GC succeed at 1.1.0 and are refused below it", () => {
     assert.match(JSON.parse(old.stdout).msg, new RegExp(`does not allow ${command}`));
   }
 });
+
+rootTest("a 1 MiB config is read whole, even from a non-blocking pipe", async () => {
+  // Node's spawnSync (the Node pass of this suite) hands the child a non-blocking stdin pipe:
+  // reading it must wait on EAGAIN, not fail with code 5.
+  await withScratchNetns((ns) => {
+    const conf = {
+      cniVersion: "1.0.0",
+      name: "big",
+      type: "tap",
+      args: { junk: "x".repeat(1 << 20) },
+    };
+    const add = cni({ command: "ADD", netns: ns.path }, conf);
+    assert.equal(add.status, 0, add.stdout.slice(0, 300));
+    assert.deepEqual(ipTuntaps(ns.name), ["tap0"]);
+  });
+});
