@@ -19,6 +19,7 @@ import { CniError, ErrorCode } from "./errors.ts";
 import { foldKey, isJsonObject, parseJson, parseJsonObject } from "./json.ts";
 import { parseResult, type Result } from "./result.ts";
 import { writeStderr } from "../core/stderr.ts";
+import { libc } from "../ffi/libc.ts";
 
 /** A CNI command that is delegated to IPAM. */
 export type IpamCommand = "ADD" | "DEL" | "CHECK" | "STATUS" | "GC";
@@ -109,6 +110,9 @@ async function execPlugin(
   if (req.type.includes("/")) {
     throw new CniError(ErrorCode.InvalidConfig, `invalid ipam type "${req.type}": contains "/"`);
   }
+  // Our own fds are all O_CLOEXEC; this also covers fds we inherited from whoever ran us (the
+  // reference plugin does the same for fds 3 to 255 before it runs ip).
+  libc.cloexecFrom(3);
   for (const dir of req.env.path) {
     let r: Exec | undefined;
     try {

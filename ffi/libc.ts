@@ -36,6 +36,11 @@ export interface Libc {
   fstat(fd: number): { dev: bigint; ino: bigint };
   /** readlink(2); returns the link target. */
   readlink(path: string): string;
+  /**
+   * Marks every fd from `first` up close-on-exec (close_range with CLOSE_RANGE_CLOEXEC, Linux
+   * 5.11): fds this process inherited must not reach the programs it runs either.
+   */
+  cloexecFrom(first: number): void;
 }
 
 const encoder = new TextEncoder();
@@ -117,6 +122,11 @@ export function wrapRawLibc(raw: RawLibc): Libc {
       if (r < 0) fail("fstat", raw.errno());
       const view = new DataView(buf.buffer);
       return { dev: view.getBigUint64(0, true), ino: view.getBigUint64(8, true) };
+    },
+    cloexecFrom(first) {
+      // ~0U as a C unsigned int, passed through an i32; CLOSE_RANGE_CLOEXEC is 1 << 2.
+      const r = raw.close_range(first, -1, 4);
+      if (r < 0) fail("close_range", raw.errno());
     },
     readlink(path) {
       const p = cString(path);

@@ -35,6 +35,7 @@ export const SYMBOLS = {
   recv: { parameters: ["i32", "buffer", "u64", "i32"], result: "i32" }, // ssize_t recv(int fd, void *buf, size_t len, int flags)
   setns: { parameters: ["i32", "i32"], result: "i32" }, // int setns(int fd, int nstype)
   fstat: { parameters: ["i32", "buffer"], result: "i32" }, // int fstat(int fd, struct stat *buf)
+  close_range: { parameters: ["i32", "i32", "i32"], result: "i32" }, // int close_range(unsigned int first, unsigned int last, int flags)
   readlink: { parameters: ["buffer", "buffer", "u64"], result: "i32" }, // ssize_t readlink(const char *path, char *buf, size_t size)
   __errno_location: { parameters: [], result: "pointer" }, // int *__errno_location(void)
 } as const satisfies Record<string, SymbolSpec>;
@@ -55,6 +56,7 @@ export interface RawLibc {
   recv(fd: number, buf: Uint8Array, len: number, flags: number): number;
   setns(fd: number, nstype: number): number;
   fstat(fd: number, buf: Uint8Array): number;
+  close_range(first: number, last: number, flags: number): number;
   readlink(path: Uint8Array, buf: Uint8Array, size: number): number;
   /** Reads the calling thread's errno through the pointer cached at load time. */
   errno(): number;
