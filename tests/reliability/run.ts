@@ -59,6 +59,24 @@ ${
     ).join("\n") + "\n"
     : ""
 }
+## Faults found while building these suites
+
+Each was fixed at its root and keeps a test:
+
+- Under Deno, writing the config to an IPAM plugin that exits without reading stdin (VERSION)
+  threw "Broken pipe" and failed GC; the plugin's own answer is now used
+  (tests/cni_ipam_root_test.ts, "exits without reading its stdin").
+- Under Node, a parent that hands over a non-blocking stdin pipe (Node's spawnSync does) made a
+  large config fail with EAGAIN (code 5); stdin is now read until EOF, waiting on EAGAIN
+  (tests/cni_root_test.ts, "a 1 MiB config").
+- Fds the plugin itself inherited reached its IPAM child; every fd from 3 up is now marked
+  close-on-exec before IPAM runs, as the Go plugin does (the "no fd leaks" suite).
+
+Outside this project, and left alone: Bun's spawn sometimes hands a child a stray pipe from its
+own stdio set-up (about 1 spawn in 20, in any Bun program); host-local writes a lease file in
+two steps, so killing host-local itself between them leaves a lease no DEL can match (the
+SIGKILL suite kills the plugin, as a runtime's timeout does, and host-local finishes).
+
 Besides these suites, the integration tests check the security rules: the product's code runs no
 shell and no iproute2 (tests/security_test.ts greps for them), CNI_NETNS must be a network
 namespace other than the plugin's own (tests/cni_root_test.ts), DEL and \`tap delete\` never remove
