@@ -287,6 +287,22 @@ function inNetns<T>(ref: NetnsRef | undefined, fn: (ns: Netns | undefined) => T)
   }
 }
 
+/** Runs `fn` with a netlink socket of the namespace, closed afterwards. */
+function withNetlink<T>(
+  netns: NetnsRef | undefined,
+  action: string,
+  fn: (nl: NetlinkSocket) => T,
+): T {
+  return inNetns(netns, (ns) => {
+    const { nl } = openHandles(ns, 0, action);
+    try {
+      return fn(nl);
+    } finally {
+      nl.close();
+    }
+  });
+}
+
 /** Opens a netlink socket, and the tun clone device when asked, inside the namespace. */
 function openHandles(
   ns: Netns | undefined,
@@ -494,17 +510,12 @@ function getTunLink(nl: NetlinkSocket, name: string, action: string): Link {
 export function deleteTap(name: string, options: NetnsOption = {}): void {
   const action = `Cannot delete device "${name}"`;
   assertIfname(name, action);
-  inNetns(options.netns, (ns) => {
-    const { nl } = openHandles(ns, 0, action);
+  withNetlink(options.netns, action, (nl) => {
+    const link = getTunLink(nl, name, action);
     try {
-      const link = getTunLink(nl, name, action);
-      try {
-        nl.deleteLink(link.index);
-      } catch (err) {
-        throw TapError.relabel(err, action);
-      }
-    } finally {
-      nl.close();
+      nl.deleteLink(link.index);
+    } catch (err) {
+      throw TapError.relabel(err, action);
     }
   });
 }
@@ -523,14 +534,7 @@ export function deleteTap(name: string, options: NetnsOption = {}): void {
 export function getTap(name: string, options: NetnsOption = {}): TapInfo {
   const action = `Cannot show device "${name}"`;
   assertIfname(name, action);
-  return inNetns(options.netns, (ns) => {
-    const { nl } = openHandles(ns, 0, action);
-    try {
-      return tapInfo(nl, getTunLink(nl, name, action));
-    } finally {
-      nl.close();
-    }
-  });
+  return withNetlink(options.netns, action, (nl) => tapInfo(nl, getTunLink(nl, name, action)));
 }
 
 /** The TUNSETIFF flags that attach to an existing device without changing it. */
@@ -751,37 +755,32 @@ export interface TapDetails extends TapInfo {
 export function inspectTap(name: string, options: NetnsOption = {}): TapDetails {
   const action = `Cannot inspect device "${name}"`;
   assertIfname(name, action);
-  return inNetns(options.netns, (ns) => {
-    const { nl } = openHandles(ns, 0, action);
+  return withNetlink(options.netns, action, (nl) => {
+    const link = getTunLink(nl, name, action);
+    const addresses: IpPrefixBytes[] = [];
+    const routes: TapDetails["routes"] = [];
     try {
-      const link = getTunLink(nl, name, action);
-      const addresses: IpPrefixBytes[] = [];
-      const routes: TapDetails["routes"] = [];
-      try {
-        for (const family of [AF_INET, AF_INET6]) {
-          for (const a of nl.dumpAddresses(family)) {
-            const bytes = a.local ?? a.address;
-            if (a.index === link.index && bytes) {
-              addresses.push({ bytes, prefixLength: a.prefixLength });
-            }
-          }
-          for (const r of nl.dumpRoutes(family)) {
-            if (r.oif !== link.index) continue;
-            const dst = r.dst ?? new Uint8Array(family === AF_INET ? 4 : 16);
-            routes.push({
-              dst: { bytes: dst, prefixLength: r.dstLength },
-              gateway: r.gateway,
-              table: r.table,
-            });
+      for (const family of [AF_INET, AF_INET6]) {
+        for (const a of nl.dumpAddresses(family)) {
+          const bytes = a.local ?? a.address;
+          if (a.index === link.index && bytes) {
+            addresses.push({ bytes, prefixLength: a.prefixLength });
           }
         }
-      } catch (err) {
-        throw TapError.relabel(err, action);
+        for (const r of nl.dumpRoutes(family)) {
+          if (r.oif !== link.index) continue;
+          const dst = r.dst ?? new Uint8Array(family === AF_INET ? 4 : 16);
+          routes.push({
+            dst: { bytes: dst, prefixLength: r.dstLength },
+            gateway: r.gateway,
+            table: r.table,
+          });
+        }
       }
-      return { ...tapInfo(nl, link), addresses, routes };
-    } finally {
-      nl.close();
+    } catch (err) {
+      throw TapError.relabel(err, action);
     }
+    return { ...tapInfo(nl, link), addresses, routes };
   });
 }
 
@@ -797,16 +796,13 @@ export function inspectTap(name: string, options: NetnsOption = {}): TapDetails 
  */
 export function listTaps(options: NetnsOption = {}): TapInfo[] {
   const action = "Cannot list devices";
-  return inNetns(options.netns, (ns) => {
-    const { nl } = openHandles(ns, 0, action);
+  return withNetlink(options.netns, action, (nl) => {
     try {
       const links = nl.dumpLinks();
       const names = new Map(links.map((l) => [l.index, l.name]));
       return links.filter((l) => l.tun !== undefined).map((l) => tapInfo(nl, l, names));
     } catch (err) {
       throw TapError.relabel(err, action);
-    } finally {
-      nl.close();
     }
   });
 }
