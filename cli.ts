@@ -201,14 +201,7 @@ Examples:
         else if (taps.length > 0) out(await formatTaps(taps));
         return;
       }
-      const { readdirSync } = await import("node:fs");
-      const { NETNS_RUN_DIR } = await import("./ffi/netns.ts");
-      let names: string[] = [];
-      try {
-        names = readdirSync(NETNS_RUN_DIR).sort();
-      } catch { /* no namespaces */ }
-      const groups: [string | null, TapInfo[]][] = [[null, listTaps()]];
-      for (const ns of names) groups.push([ns, listTaps({ netns: ns })]);
+      const groups = await allNetnsTaps(listTaps);
       if (v.json) {
         out(
           JSON.stringify(
@@ -394,7 +387,10 @@ function completion(shell: "bash" | "zsh"): string {
   const words = (c: string): string =>
     Object.keys(COMMANDS[c]!.options).map((o) => `--${o}`).concat("--help").join(" ");
   const commands = [...Object.keys(COMMANDS), "help"].join(" ");
-  const cases = Object.keys(COMMANDS).map((c) => `    ${c}) opts="${words(c)}" ;;`).join("\n");
+  const aliasesOf = (c: string): string[] =>
+    Object.entries(ALIASES).filter(([, to]) => to === c).map(([from]) => from);
+  const cases = Object.keys(COMMANDS).filter((c) => c !== "completion")
+    .map((c) => `    ${[c, ...aliasesOf(c)].join("|")}) opts="${words(c)}" ;;`).join("\n");
   const bash = `# bash completion for tap
 _tap() {
   local cur=\${COMP_WORDS[COMP_CWORD]} prev=\${COMP_WORDS[COMP_CWORD-1]} cmd=\${COMP_WORDS[1]} opts
@@ -472,7 +468,51 @@ async function ids(command: string, v: Values): Promise<{ owner?: number; group?
  * process.stdout, more than the rest of a command, and nothing is lost on exit.
  */
 function out(text: string): void {
-  writeSync(1, text + "\n");
+  try {
+    writeSync(1, text + "\n");
+  } catch (err) {
+    // The reader went away (`tap list | head -1`): nothing left to say, and nothing failed.
+    if ((err as { code?: string }).code === "EPIPE") process.exit(0);
+    throw err;
+  }
+}
+
+/**
+ * The taps of the current netns and of every one under /var/run/netns. A netns that vanishes
+ * meanwhile, or an entry that is not one (a stale file), is skipped with a warning rather than
+ * failing the listing; a named netns that is the current one is not listed twice.
+ */
+async function allNetnsTaps(
+  listTaps: typeof import("./core/tap.ts").listTaps,
+): Promise<[string | null, TapInfo[]][]> {
+  const { readdirSync } = await import("node:fs");
+  const { currentNetnsId, NETNS_RUN_DIR, openNetns } = await import("./ffi/netns.ts");
+  let names: string[] = [];
+  try {
+    names = readdirSync(NETNS_RUN_DIR).sort();
+  } catch (err) {
+    if ((err as { code?: string }).code !== "ENOENT") {
+      throw new TapError(`Cannot read "${NETNS_RUN_DIR}"`, (err as Error).message, { errno: 13 });
+    }
+  }
+  const groups: [string | null, TapInfo[]][] = [[null, listTaps()]];
+  const current = currentNetnsId();
+  for (const name of names) {
+    let ns;
+    try {
+      ns = openNetns(name);
+    } catch (err) {
+      if (!(err instanceof TapError)) throw err;
+      writeSync(2, `tap: skipping netns "${name}": ${err.detail}\n`);
+      continue;
+    }
+    try {
+      if (ns.id !== current) groups.push([name, listTaps({ netns: ns })]);
+    } finally {
+      ns.close();
+    }
+  }
+  return groups;
 }
 
 /** One `ip tuntap show`-style line per device. */

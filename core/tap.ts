@@ -441,9 +441,11 @@ function step<T>(what: string, fn: () => T, action?: string): T {
     return fn();
   } catch (err) {
     if (!(err instanceof TapError)) throw err;
-    const hint = err.code === "EPERM" || err.code === "EACCES"
-      ? " (needs root or CAP_NET_ADMIN)"
-      : "";
+    // Only opening the clone device or a socket is refused for want of privileges; an EACCES
+    // elsewhere (an IPv6 address with IPv6 disabled) means something else.
+    const denied = (err.code === "EPERM" || err.code === "EACCES") &&
+      what.startsWith("cannot open");
+    const hint = denied ? " (needs root or CAP_NET_ADMIN)" : "";
     if (action !== undefined) throw TapError.relabel(err, action, `${what}${hint}`);
     throw new StepError(`${what}${hint}`, err);
   }
