@@ -329,11 +329,11 @@ try {
       single(() => [{ argv: [`${ROOT}/dist/tap`, "--version"] }]),
     ],
     [
-      "CNI VERSION (+ CNI modules and zod)",
+      "CNI VERSION (+ the CNI entry point; no zod, no libc)",
       single(() => [{ argv: [`${ROOT}/dist/tap`], env: { CNI_COMMAND: "VERSION" } }]),
     ],
     [
-      "CNI DEL, empty CNI_NETNS (+ env, stdin, config parse and validation)",
+      "CNI DEL, empty CNI_NETNS (+ env, stdin, zod/mini config validation)",
       single(
         () => [{
           argv: [`${ROOT}/dist/tap`],
