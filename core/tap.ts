@@ -731,7 +731,9 @@ export function openTap(name: string, options: OpenTapOptions = {}): TapQueues {
 
 /** An IP address or route destination: bytes (4 or 16) and prefix length. */
 export interface IpPrefixBytes {
+  /** The address, 4 bytes (IPv4) or 16 (IPv6), network byte order. */
   bytes: Uint8Array;
+  /** The prefix length, e.g. 24. */
   prefixLength: number;
 }
 

@@ -38,6 +38,7 @@ check "npm run build (dist/tap, dist/tap.js)" bash scripts/build.sh
 check "deno check" deno check mod.ts cli.ts ffi/ core/ cni/ tests/
 check "deno check --doc (JSDoc examples)" deno check --doc mod.ts cli.ts ffi/ core/ cni/
 check "tsc --noEmit (Bun, Node and Deno backends)" sh -c 'mkdir -p types && deno types >types/deno.d.ts && tsc -p tsconfig.json'
+check "deno doc --lint mod.ts (every public export documented)" deno doc --lint mod.ts
 check "deno lint" deno lint
 check "deno fmt" deno fmt --check
 
