@@ -21,7 +21,7 @@ import {
   type TapDetails,
   type TapInfo,
 } from "../core/tap.ts";
-import { parseCidr, parseIp } from "../core/ip.ts";
+import { networkPart, parseCidr, parseIp, sameAddress } from "../core/ip.ts";
 import { execIpam, type IpamRequest } from "./ipam.ts";
 import { libc } from "../ffi/libc.ts";
 import { O_CLOEXEC, O_RDONLY, O_RDWR } from "../ffi/consts.ts";
@@ -30,8 +30,8 @@ import { parseCniArgs } from "./args.ts";
 import { type NetConf, resolveMac } from "./conf.ts";
 import type { CniEnv } from "./env.ts";
 import { CniError, ErrorCode } from "./errors.ts";
-import { formatResult, parsePrevResult, type Result } from "./result.ts";
-import { checkVersionAllows, compareVersions, versionFamily } from "./version.ts";
+import { canExpressResult, formatResult, parsePrevResult, type Result } from "./result.ts";
+import { checkVersionAllows, compareVersions } from "./version.ts";
 
 import type { Request } from "./request.ts";
 import { writeStderr } from "../core/stderr.ts";
@@ -96,7 +96,7 @@ function assertSelinux(conf: NetConf): void {
 /** Refuses what cannot be served before anything is created. */
 function preflightAdd(req: Request): void {
   const { conf } = req;
-  if (!conf.ipam?.type && versionFamily(conf.cniVersion) === "0.1") {
+  if (!canExpressResult(Boolean(conf.ipam?.type), conf.cniVersion)) {
     throw new CniError(
       ErrorCode.IncompatibleVersion,
       "incompatible CNI versions",
@@ -161,10 +161,14 @@ export function cmdAdd(req: Request): Promise<string> {
   const args = parseCniArgs(env.args);
   const mac = resolveMac(conf, args);
   preflightAdd(req);
-  try {
-    checkCreateTap(tapOptions(req, mac));
-  } catch (err) {
-    throw cniFailure(err, `failed to create tap "${env.ifname}"`);
+  // With IPAM, bad options are refused before an address is handed out; without, createTap's
+  // own check comes first anyway.
+  if (conf.ipam?.type) {
+    try {
+      checkCreateTap(tapOptions(req, mac));
+    } catch (err) {
+      throw cniFailure(err, `failed to create tap "${env.ifname}"`);
+    }
   }
   const prev = previous(conf);
   return withSandbox(env, async (ns) => {
@@ -353,17 +357,13 @@ export async function cmdCheck(req: Request): Promise<void> {
   }
 }
 
-const sameBytes = (a: Uint8Array | undefined, b: Uint8Array | undefined): boolean =>
-  a === b ||
-  (a !== undefined && b !== undefined && a.length === b.length && a.every((x, i) => x === b[i]));
-
 /** Every prevResult IP of our interface must be on the device, and every route must exist. */
 function checkAddresses(ifname: string, tap: TapDetails, prev: Result, index: number): void {
   const ours = prev.ips.filter((ip) => ip.interface === index);
   for (const ip of ours) {
     const want = parseCidr(ip.address)!;
     const found = tap.addresses.some((a) =>
-      a.prefixLength === want.prefixLength && sameBytes(a.bytes, want.bytes)
+      a.prefixLength === want.prefixLength && sameAddress(a.bytes, want.bytes)
     );
     if (!found) {
       throw new CniError(
@@ -377,10 +377,10 @@ function checkAddresses(ifname: string, tap: TapDetails, prev: Result, index: nu
     const dst = parseCidr(r.dst)!;
     // A route of a family we have no address of belongs to another interface.
     if (!ours.some((ip) => parseCidr(ip.address)?.family === dst.family)) continue;
-    const network = networkOf(dst.bytes, dst.prefixLength);
+    const network = networkPart(dst.bytes, dst.prefixLength);
     const found = tap.routes.some((t) =>
-      t.dst.prefixLength === dst.prefixLength && sameBytes(t.dst.bytes, network) &&
-      (r.gw === undefined || sameBytes(t.gateway, parseIp(r.gw)?.bytes))
+      t.dst.prefixLength === dst.prefixLength && sameAddress(t.dst.bytes, network) &&
+      (r.gw === undefined || sameAddress(t.gateway, parseIp(r.gw)?.bytes))
     );
     if (!found) {
       throw new CniError(
@@ -389,12 +389,6 @@ function checkAddresses(ifname: string, tap: TapDetails, prev: Result, index: nu
       );
     }
   }
-}
-
-function networkOf(bytes: Uint8Array, prefixLength: number): Uint8Array {
-  const out = bytes.slice();
-  for (let bit = prefixLength; bit < out.length * 8; bit++) out[bit >> 3]! &= ~(0x80 >> (bit & 7));
-  return out;
 }
 
 /**

@@ -143,3 +143,32 @@ function parseWords(run: string, isLast: boolean): number[] | undefined {
   }
   return words;
 }
+
+/**
+ * The network part of an address: the bits past `prefixLength` cleared.
+ *
+ * @example Usage
+ * ```ts
+ * import { networkPart } from "./ip.ts";
+ * networkPart(new Uint8Array([10, 1, 2, 3]), 16); // Uint8Array [10, 1, 0, 0]
+ * ```
+ */
+export function networkPart(bytes: Uint8Array, prefixLength: number): Uint8Array {
+  const out = bytes.slice();
+  for (let bit = prefixLength; bit < out.length * 8; bit++) out[bit >> 3]! &= ~(0x80 >> (bit & 7));
+  return out;
+}
+
+/**
+ * Whether two addresses are the same bytes (both absent counts as the same).
+ *
+ * @example Usage
+ * ```ts
+ * import { sameAddress } from "./ip.ts";
+ * sameAddress(new Uint8Array([10, 0, 0, 1]), new Uint8Array([10, 0, 0, 1])); // true
+ * ```
+ */
+export function sameAddress(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  return a === b ||
+    (a !== undefined && b !== undefined && a.length === b.length && a.every((x, i) => x === b[i]));
+}

@@ -38,7 +38,7 @@ import {
   type Link,
   type RouteSpec,
 } from "../ffi/rtnetlink.ts";
-import { parseCidr, parseIp } from "./ip.ts";
+import { networkPart, parseCidr, parseIp } from "./ip.ts";
 import { formatMac, parseMac } from "./mac.ts";
 import { MAX_ID } from "./users.ts";
 
@@ -169,13 +169,9 @@ function prepareRoutes(action: string, routes: readonly RouteOption[]): Omit<Rou
       }
       gateway = gw.bytes;
     }
-    // The kernel wants the network part only in RTA_DST.
-    const bytes = dst.bytes.slice();
-    for (let bit = dst.prefixLength; bit < bytes.length * 8; bit++) {
-      bytes[bit >> 3]! &= ~(0x80 >> (bit & 7));
-    }
     return {
-      dst: { bytes, prefixLength: dst.prefixLength },
+      // The kernel wants the network part only in RTA_DST.
+      dst: { bytes: networkPart(dst.bytes, dst.prefixLength), prefixLength: dst.prefixLength },
       gateway,
       priority: r.priority,
       table: r.table,

@@ -57,8 +57,6 @@ export const IFF_TUN_EXCL = 0x8000;
 export const IFF_UP = 0x1;
 /** The link has carrier. */
 export const IFF_RUNNING = 0x40;
-/** The link has carrier (RFC 2863 operational state). */
-export const IFF_LOWER_UP = 0x10000;
 
 /** `struct ifreq` is 40 bytes on LP64. */
 export const IFREQ_SIZE = 40;
@@ -69,8 +67,6 @@ export const IFNAMSIZ = 16;
 export const O_RDONLY = 0;
 /** Read and write. */
 export const O_RDWR = 2;
-/** Write only. */
-export const O_WRONLY = 1;
 /** Non-blocking reads and writes. */
 export const O_NONBLOCK = 0x800;
 /** Close on exec, so exec'd IPAM plugins inherit nothing. */
