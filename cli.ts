@@ -627,9 +627,16 @@ function report(json: boolean, message: string, extra: Record<string, unknown>):
   writeSync(2, json ? JSON.stringify({ error: { message, ...extra } }) + "\n" : `${message}\n`);
 }
 
-// CNI mode: CNI_COMMAND set, or set but empty with no arguments (a runtime that lost the
-// command gets the spec's code 4 error, not the help text).
-if (process.env.CNI_COMMAND || (process.env.CNI_COMMAND === "" && process.argv.length <= 2)) {
+if (process.argv[2] === "__create-labeled") {
+  // The child of a create under an SELinux label (LABELED_CHILD_ARG in core/labeled.ts): checked
+  // first, since it runs with the plugin's CNI_* environment.
+  const { labeledChildMain } = await import("./core/labeled.ts");
+  process.exit(labeledChildMain());
+} else if (
+  // CNI mode: CNI_COMMAND set, or set but empty with no arguments (a runtime that lost the
+  // command gets the spec's code 4 error, not the help text).
+  process.env.CNI_COMMAND || (process.env.CNI_COMMAND === "" && process.argv.length <= 2)
+) {
   const { pluginMain } = await import("./cni/main.ts");
   // Every write of the plugin is synchronous, so exiting at once loses nothing, and it saves the
   // runtime's shutdown of a one-shot process (about 6 ms of Bun's).

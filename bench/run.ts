@@ -254,18 +254,27 @@ function machine(): string {
 sh(["ip", "netns", "add", NS]);
 const dataDir = mkdtempSync(`${tmpdir()}/tapbench-ipam-`);
 const HELLO = `${dataDir}/hello-bin`;
-try {
+const FLOOR = `${dataDir}/floor-bin`;
+/** Compiles a bench program with dist/tap's flags (scripts/build.sh). */
+function compile(entry: string, out: string): void {
   sh([
     `${BIN}/bun`,
     "build",
     "--compile",
     "--minify",
     "--bytecode",
+    "--splitting",
     "--format=esm",
-    `${ROOT}/bench/hello.ts`,
+    "--no-compile-autoload-dotenv",
+    "--no-compile-autoload-bunfig",
+    `${ROOT}/${entry}`,
     "--outfile",
-    HELLO,
+    out,
   ]);
+}
+try {
+  compile("bench/hello.ts", HELLO);
+  compile("bench/floor.ts", FLOOR);
   const header =
     "| workload | baseline | ratio (median of pair ratios) | A ms min / median / max | baseline ms min / median / max |\n| --- | --- | --- | --- | --- |";
   const a: Comparison[] = [];
@@ -279,6 +288,12 @@ try {
       ),
     );
   }
+  const floor = compare(
+    "(a) floor: compiled Bun, core only (bench/floor.ts)",
+    "ip tuntap add, ip link set, ip tuntap del",
+    () => [{ argv: [FLOOR, "add", NSPATH] }, { argv: [FLOOR, "del", NSPATH] }],
+    ipCycle,
+  );
   const hl = hostLocal(dataDir);
   const b: Comparison[] = [];
   for (const name of ["dist/tap", "bun cli.ts"]) {
@@ -378,10 +393,12 @@ ${machine()}
 ## (a), (b), (c): one tap, process by process
 
 ${header}
-${[...a, ...b, ...c].map(row).join("\n")}
+${[...a, floor, ...b, ...c].map(row).join("\n")}
 
 The CNI cycle is two processes (ADD, DEL); the iproute2 baseline is three (\`ip tuntap add\`,
-\`ip link set\`, \`ip tuntap del\`) doing the same device work.
+\`ip link set\`, \`ip tuntap del\`) doing the same device work. The floor row is two compiled Bun
+processes doing that device work through the core alone, with no CNI layer: no compiled Bun
+plugin can be faster.
 
 ## (d) Library batch: create, then delete, N taps in one process
 

@@ -60,6 +60,26 @@ export function withoutUndefined<T extends object>(obj: T): WithoutUndefined<T> 
 }
 
 /**
+ * Builds a value on first use and keeps it: for schemas that only some calls need, since
+ * building a zod schema costs a fresh process real time.
+ *
+ * @param build Makes the value.
+ * @returns A function that returns the value, built once.
+ *
+ * @example Usage
+ * ```ts
+ * import { lazily, text } from "./_schema.ts";
+ *
+ * const schema = lazily(() => text);
+ * schema().parse("tap0"); // "tap0"
+ * ```
+ */
+export function lazily<T>(build: () => T): () => T {
+  let value: { built: T } | undefined;
+  return () => (value ??= { built: build() }).built;
+}
+
+/**
  * The output of a {@linkcode folded} schema with the given shape.
  *
  * @example Usage

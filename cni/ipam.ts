@@ -12,14 +12,13 @@
  *
  * @module
  */
-import { Buffer } from "node:buffer";
-import process from "node:process";
 import type { CniEnv } from "./env.ts";
 import { CniError, ErrorCode } from "./errors.ts";
 import { foldKey, isJsonObject, parseJson, parseJsonObject } from "./json.ts";
 import { parseResult, type Result } from "./result.ts";
 import { writeStderr } from "../core/stderr.ts";
 import { libc } from "../ffi/libc.ts";
+import { type Ran, runProgram } from "../core/spawn.ts";
 
 /** A CNI command that is delegated to IPAM. */
 export type IpamCommand = "ADD" | "DEL" | "CHECK" | "STATUS" | "GC";
@@ -32,81 +31,12 @@ export interface IpamRequest {
   cniVersion: string;
 }
 
-interface Exec {
-  status: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs one plugin binary; undefined when there is no such file. */
-type Spawn = (path: string, command: string, stdin: string) => Promise<Exec | undefined>;
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
-/**
- * Deno: Deno.Command adds CNI_COMMAND to the inherited environment without reading it, so a
- * scoped --allow-env is enough (node:child_process in Deno reads the whole environment).
- */
-const denoSpawn: Spawn = async (path, command, stdin) => {
-  const D = (globalThis as unknown as { Deno: typeof Deno }).Deno;
-  let child: Deno.ChildProcess;
-  try {
-    child = new D.Command(path, {
-      env: { CNI_COMMAND: command },
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-  } catch (err) {
-    if (err instanceof D.errors.NotFound || err instanceof D.errors.NotADirectory) return undefined;
-    throw err;
-  }
-  const writer = child.stdin.getWriter();
-  try {
-    await writer.write(encoder.encode(stdin));
-    await writer.close();
-  } catch (err) {
-    // A plugin may exit without reading stdin (VERSION does): its status tells what happened.
-    if (!(err instanceof D.errors.BrokenPipe)) throw err;
-  }
-  const out = await child.output();
-  return {
-    status: out.code,
-    stdout: decoder.decode(out.stdout),
-    stderr: decoder.decode(out.stderr),
-  };
-};
-
-/** Bun and Node: node:child_process, loaded on first use (a layer-2 ADD never pays for it). */
-const nodeSpawn: Spawn = (path, command, stdin) =>
-  new Promise((resolve, reject) => {
-    const { spawn } = process.getBuiltinModule("node:child_process");
-    const child = spawn(path, [], { env: { ...process.env, CNI_COMMAND: command } });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on("data", (b: Buffer) => out.push(b));
-    child.stderr.on("data", (b: Buffer) => err.push(b));
-    child.on("error", (e: NodeJS.ErrnoException) =>
-      e.code === "ENOENT" || e.code === "ENOTDIR" ? resolve(undefined) : reject(e));
-    child.on("close", (code) =>
-      resolve({
-        status: code ?? 1,
-        stdout: Buffer.concat(out).toString("utf8"),
-        stderr: Buffer.concat(err).toString("utf8"),
-      }));
-    child.stdin.on("error", () => {/* the plugin exited without reading; its status tells */});
-    child.stdin.end(stdin);
-  });
-
-const spawnPlugin: Spawn = "Deno" in globalThis ? denoSpawn : nodeSpawn;
-
 /** Finds `type` on CNI_PATH and runs it; a directory without it is skipped. */
 async function execPlugin(
   req: IpamRequest,
   command: IpamCommand | "VERSION",
   stdin: string,
-): Promise<Exec> {
+): Promise<Ran> {
   if (req.type.includes("/")) {
     throw new CniError(ErrorCode.InvalidConfig, `invalid ipam type "${req.type}": contains "/"`);
   }
@@ -114,9 +44,9 @@ async function execPlugin(
   // reference plugin does the same for fds 3 to 255 before it runs ip).
   libc.cloexecFrom(3);
   for (const dir of req.env.path) {
-    let r: Exec | undefined;
+    let r: Ran | undefined;
     try {
-      r = await spawnPlugin(`${dir}/${req.type}`, command, stdin);
+      r = await runProgram(`${dir}/${req.type}`, [], { CNI_COMMAND: command }, stdin);
     } catch (err) {
       throw new CniError(
         ErrorCode.Internal,
@@ -135,7 +65,7 @@ async function execPlugin(
 }
 
 /** The delegate's error, passed up with its own code. */
-function delegateError(req: IpamRequest, out: Exec): CniError {
+function delegateError(req: IpamRequest, out: Ran): CniError {
   try {
     const e = parseJson(out.stdout);
     if (isJsonObject(e) && typeof e.code === "number" && typeof e.msg === "string") {

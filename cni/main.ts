@@ -8,44 +8,20 @@
  *
  * @module
  */
-import { Buffer } from "node:buffer";
-import { readSync, writeSync } from "node:fs";
+import { writeSync } from "node:fs";
 import process from "node:process";
 import { CniError, ErrorCode, formatError } from "./errors.ts";
 import { versionReport } from "./version.ts";
 import { writeStderr } from "../core/stderr.ts";
+import { readAllStdin } from "../core/stdin.ts";
 
 function write(text: string): void {
   if (text !== "") writeSync(1, text);
 }
 
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
-
-/**
- * Reads all of stdin. A parent may hand over a non-blocking pipe (Node's spawnSync does), so
- * EAGAIN waits a millisecond and reads again instead of failing the call.
- */
-function readAll(): string {
-  const chunks: Uint8Array[] = [];
-  const buf = new Uint8Array(65536);
-  for (;;) {
-    let n: number;
-    try {
-      n = readSync(0, buf);
-    } catch (err) {
-      if ((err as { code?: string }).code !== "EAGAIN") throw err;
-      Atomics.wait(sleeper, 0, 0, 1);
-      continue;
-    }
-    if (n === 0) break;
-    chunks.push(buf.slice(0, n));
-  }
-  return new TextDecoder().decode(Buffer.concat(chunks));
-}
-
 function readStdin(quiet: boolean): string {
   try {
-    return readAll();
+    return readAllStdin();
   } catch (err) {
     if (quiet) return "";
     throw new CniError(ErrorCode.IOFailure, "error reading from stdin", (err as Error).message);

@@ -75,22 +75,21 @@ async function withSandbox<T>(env: CniEnv, fn: (ns: Netns) => T | Promise<T>): P
   }
 }
 
-/** Fails unless SELinux can honour the label; a label that was asked for is never dropped. */
+/**
+ * Fails unless SELinux can honour the label, before IPAM or anything else runs: a label that was
+ * asked for is never dropped.
+ */
 function assertSelinux(conf: NetConf): void {
   if (!conf.selinuxContext) return;
-  let enabled = true;
   try {
     libc.close(libc.open("/sys/fs/selinux/enforce", O_RDONLY | O_CLOEXEC));
   } catch {
-    enabled = false;
+    throw new CniError(
+      ErrorCode.UnsupportedField,
+      `unsupported field: selinuxContext "${conf.selinuxContext}"`,
+      "SELinux is not enabled on this host, so the tap cannot be created under that label",
+    );
   }
-  throw new CniError(
-    ErrorCode.UnsupportedField,
-    `unsupported field: selinuxContext "${conf.selinuxContext}"`,
-    enabled
-      ? "creating the tap under an SELinux label is not implemented yet"
-      : "SELinux is not enabled on this host, so the tap cannot be created under that label",
-  );
 }
 
 /** Refuses what cannot be served before anything is created. */
@@ -179,7 +178,7 @@ export function cmdAdd(req: Request): Promise<string> {
       if (got && got.ips.length === 0) {
         throw new CniError(ErrorCode.Internal, "IPAM plugin returned missing IP config");
       }
-      const tap = createInSandbox(req, ns, mac, got);
+      const tap = await createInSandbox(req, ns, mac, got);
       try {
         return formatResult(resultOf(req, prev, tap, got), conf.cniVersion);
       } catch (err) {
@@ -209,17 +208,26 @@ function tapOptions(req: Request, mac: string | undefined): CreateTapOptions {
   };
 }
 
-function createInSandbox(req: Request, ns: Netns, mac: string | undefined, ipam?: Result): TapInfo {
-  const { env } = req;
+async function createInSandbox(
+  req: Request,
+  ns: Netns,
+  mac: string | undefined,
+  ipam?: Result,
+): Promise<TapInfo> {
+  const { env, conf } = req;
+  const options = {
+    ...tapOptions(req, mac),
+    netns: ns,
+    addresses: ipam?.ips.map((ip) => ip.address),
+    routes: ipam ? routesFor(ipam) : undefined,
+    // As the reference plugin: gratuitous ARP on up, when the tap has addresses.
+    arpNotify: ipam ? true : undefined,
+  };
   try {
-    return createTap({
-      ...tapOptions(req, mac),
-      netns: ns,
-      addresses: ipam?.ips.map((ip) => ip.address),
-      routes: ipam ? routesFor(ipam) : undefined,
-      // As the reference plugin: gratuitous ARP on up, when the tap has addresses.
-      arpNotify: ipam ? true : undefined,
-    });
+    if (!conf.selinuxContext) return createTap(options);
+    // Loaded only here: it runs this program again, in the label's context, for the create.
+    const { createTapLabeled } = await import("../core/labeled.ts");
+    return await createTapLabeled(options, conf.selinuxContext);
   } catch (err) {
     if (err instanceof TapError && err.code === "EBUSY") {
       throw new CniError(

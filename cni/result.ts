@@ -38,6 +38,7 @@ import {
   folded,
   integer,
   ipAddress,
+  lazily,
   list,
   optionalText,
   text,
@@ -137,65 +138,76 @@ export interface Result {
 
 // --- Decoding -------------------------------------------------------------------------
 
-const routeSchema = folded({
-  dst: cidr,
-  gw: z.optional(ipAddress),
-  mtu: z.optional(anyInteger),
-  advmss: z.optional(anyInteger),
-  priority: z.optional(anyInteger),
-  table: z.optional(anyInteger),
-  scope: z.optional(anyInteger),
-});
+// The schemas are built on first use: a plain ADD or DEL decodes no result, and building them
+// costs a fresh process about 1 ms (docs/BENCHMARKS.md).
+const routeSchema = lazily(() =>
+  folded({
+    dst: cidr,
+    gw: z.optional(ipAddress),
+    mtu: z.optional(anyInteger),
+    advmss: z.optional(anyInteger),
+    priority: z.optional(anyInteger),
+    table: z.optional(anyInteger),
+    scope: z.optional(anyInteger),
+  })
+);
 
-const interfaceIndex = z.optional(integer(0, Number.MAX_SAFE_INTEGER, "an interface index"));
+const interfaceIndex = lazily(() =>
+  z.optional(integer(0, Number.MAX_SAFE_INTEGER, "an interface index"))
+);
 
 // 1.0.0 and 1.1.0 (the types did not change between them).
-const result100Schema = folded({
-  cniVersion: z.optional(text),
-  interfaces: z.optional(list(folded({
-    name: z._default(text, ""),
-    mac: optionalText,
-    mtu: z.optional(anyInteger),
-    sandbox: optionalText,
-    socketPath: optionalText,
-    pciID: optionalText,
-  }))),
-  ips: z.optional(
-    list(folded({ interface: interfaceIndex, address: cidr, gateway: z.optional(ipAddress) })),
-  ),
-  routes: z.optional(list(routeSchema)),
-  dns: z.optional(dns),
-});
+const result100Schema = lazily(() =>
+  folded({
+    cniVersion: z.optional(text),
+    interfaces: z.optional(list(folded({
+      name: z._default(text, ""),
+      mac: optionalText,
+      mtu: z.optional(anyInteger),
+      sandbox: optionalText,
+      socketPath: optionalText,
+      pciID: optionalText,
+    }))),
+    ips: z.optional(
+      list(folded({ interface: interfaceIndex(), address: cidr, gateway: z.optional(ipAddress) })),
+    ),
+    routes: z.optional(list(routeSchema())),
+    dns: z.optional(dns),
+  })
+);
 
 // 0.3.0, 0.3.1 and 0.4.0: interfaces without the 1.1.0 fields, "version" on each IP
 // (ignored: the address says it better).
-const result040Schema = folded({
-  cniVersion: z.optional(text),
-  interfaces: z.optional(
-    list(folded({ name: z._default(text, ""), mac: optionalText, sandbox: optionalText })),
-  ),
-  ips: z.optional(list(folded({
-    version: z.optional(text),
-    interface: interfaceIndex,
-    address: cidr,
-    gateway: z.optional(ipAddress),
-  }))),
-  routes: z.optional(list(routeSchema)),
-  dns: z.optional(dns),
-});
-
-const ipConfig020Schema = folded({
-  ip: cidr,
-  gateway: z.optional(ipAddress),
-  routes: z.optional(list(routeSchema)),
-});
+const result040Schema = lazily(() =>
+  folded({
+    cniVersion: z.optional(text),
+    interfaces: z.optional(
+      list(folded({ name: z._default(text, ""), mac: optionalText, sandbox: optionalText })),
+    ),
+    ips: z.optional(list(folded({
+      version: z.optional(text),
+      interface: interfaceIndex(),
+      address: cidr,
+      gateway: z.optional(ipAddress),
+    }))),
+    routes: z.optional(list(routeSchema())),
+    dns: z.optional(dns),
+  })
+);
 
 // 0.1.0 and 0.2.0: one IPv4 and one IPv6 configuration, routes nested in each.
-const result020Schema = folded({
-  cniVersion: z.optional(text),
-  ip4: z.optional(ipConfig020Schema),
-  ip6: z.optional(ipConfig020Schema),
-  dns: z.optional(dns),
+const result020Schema = lazily(() => {
+  const ipConfig = folded({
+    ip: cidr,
+    gateway: z.optional(ipAddress),
+    routes: z.optional(list(routeSchema())),
+  });
+  return folded({
+    cniVersion: z.optional(text),
+    ip4: z.optional(ipConfig),
+    ip6: z.optional(ipConfig),
+    dns: z.optional(dns),
+  });
 });
 
 /**
@@ -280,11 +292,11 @@ type Decoded =
 function decodeFamily(raw: unknown, family: VersionFamily): Decoded {
   switch (family) {
     case "1": {
-      const parsed = result100Schema.safeParse(raw);
+      const parsed = result100Schema().safeParse(raw);
       return parsed.success ? { success: true, data: fromLists(parsed.data) } : parsed;
     }
     case "0.3": {
-      const parsed = result040Schema.safeParse(raw);
+      const parsed = result040Schema().safeParse(raw);
       if (!parsed.success) return parsed;
       const { ips = [], ...rest } = parsed.data;
       return {
@@ -293,7 +305,7 @@ function decodeFamily(raw: unknown, family: VersionFamily): Decoded {
       };
     }
     case "0.1": {
-      const parsed = result020Schema.safeParse(raw);
+      const parsed = result020Schema().safeParse(raw);
       return parsed.success ? { success: true, data: from020(parsed.data) } : parsed;
     }
   }

@@ -67,6 +67,8 @@ export const IFNAMSIZ = 16;
 export const O_RDONLY = 0;
 /** Read and write. */
 export const O_RDWR = 2;
+/** Write only. */
+export const O_WRONLY = 1;
 /** Non-blocking reads and writes. */
 export const O_NONBLOCK = 0x800;
 /** Close on exec, so exec'd IPAM plugins inherit nothing. */

@@ -51,6 +51,7 @@ const ERRNO: Readonly<Record<number, readonly [code: string, text: string]>> = {
   101: ["ENETUNREACH", "network is unreachable"],
   105: ["ENOBUFS", "no buffer space available"],
   110: ["ETIMEDOUT", "connection timed out"],
+  116: ["ESTALE", "stale file handle"],
 };
 
 /**

@@ -4,7 +4,7 @@
  * and the CLI's create/list/delete, and install itself atomically.
  */
 import assert from "node:assert/strict";
-import { copyFileSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { ipLink, ipTuntaps, rootTest, run, withScratchNetns } from "./helpers.ts";
@@ -68,6 +68,37 @@ rootTest("dist/tap alone passes the CNI ADD, CHECK, DEL, DEL scenario", async ()
       const version = bin(tap, [], { CNI_COMMAND: "VERSION" }, "");
       assert.match(version.stdout, /"supportedVersions":\["0\.1\.0"/);
     });
+  });
+});
+
+rootTest("dist/tap ignores a .env and a bunfig.toml in its working directory", async () => {
+  // A runtime execs the plugin as root from a directory it does not control: Bun's compiled
+  // binaries would otherwise load .env (TAP_LIBC: any library) and bunfig.toml (preload: any
+  // script) from there.
+  await withLoneBinary((tap, dir) => {
+    writeFileSync(`${dir}/.env`, "TAP_LIBC=/nonexistent/evil.so\n");
+    writeFileSync(`${dir}/bunfig.toml`, 'preload = ["./evil.js"]\n');
+    writeFileSync(
+      `${dir}/evil.js`,
+      `require("node:fs").writeFileSync(${JSON.stringify(`${dir}/ran`)}, "");\n`,
+    );
+    const env = {
+      PATH: "/usr/sbin:/usr/bin:/sbin:/bin",
+      CNI_COMMAND: "DEL",
+      CNI_CONTAINERID: "c1",
+      CNI_NETNS: "/var/run/netns/tap-test-absent",
+      CNI_IFNAME: "tap0",
+      CNI_PATH: dir,
+    };
+    const del = run(tap, [], {
+      env,
+      input: '{"cniVersion":"1.0.0","name":"t","type":"tap"}',
+      cwd: dir,
+    });
+    assert.equal(del.status, 0, del.stdout + del.stderr);
+    assert.equal(existsSync(`${dir}/ran`), false, "bunfig.toml's preload ran");
+    const list = run(tap, ["list"], { env: { PATH: env.PATH }, cwd: dir });
+    assert.equal(list.status, 0, list.stderr);
   });
 });
 

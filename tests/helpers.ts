@@ -66,11 +66,12 @@ export interface Ran {
 export function run(
   cmd: string,
   args: string[],
-  opts: { env?: Record<string, string>; input?: string } = {},
+  opts: { env?: Record<string, string>; input?: string; cwd?: string } = {},
 ): Ran {
   const r = spawnSync(cmd, args, {
     env: opts.env ?? (process.env as Record<string, string>),
     input: opts.input ?? "",
+    cwd: opts.cwd,
     encoding: "utf8",
   });
   if (r.error) throw r.error;

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Guest side of tests/selinux_root_test.ts (run through vm.sh from the repo root): CNI ADDs with
+# selinuxContext under each runtime, a context the kernel refuses, and iproute2 reopening the
+# labeled tap as a witness of its label. Prints one "key=value" line per fact; the test reads them
+# with the avc lines.
+set -uo pipefail
+LABEL=${LABEL:?}
+ip netns add s1
+export CNI_CONTAINERID=c1 CNI_NETNS=/var/run/netns/s1 CNI_PATH=/usr/lib/cni CNI_COMMAND=ADD
+conf() { printf '{"cniVersion":"1.0.0","name":"t","type":"tap","selinuxContext":"%s"}' "$1"; }
+add() { # add IFNAME LABEL CMD...: one CNI ADD, its status and its stdout on one line each
+  local ifname=$1 label=$2
+  shift 2
+  local out
+  out=$(conf "$label" | CNI_IFNAME=$ifname "$@")
+  echo "$ifname.status=$?"
+  echo "$ifname.out=$(tr -d '\n' <<<"$out")"
+}
+echo "self=$(tr -d '\0' </proc/self/attr/current)"
+add tap0 "$LABEL" dist/tap
+add tap1 "$LABEL" node_modules/.bin/bun cli.ts
+add tap2 "$LABEL" node_modules/.bin/deno run --no-prompt --allow-ffi --allow-env --allow-run cli.ts
+add tap3 "$LABEL" node --import tsx cli.ts
+add tap4 system_u:system_r:no_such_t:s0 dist/tap
+echo "links=$(ip -n s1 -o link show | awk -F': ' '{print $2}' | tr '\n' ' ')"
+# Reopening a tap relabels it to the opener and logs relabelfrom with the tap's label as tcontext.
+ip -n s1 tuntap del dev tap0 mode tap && echo "witness=ok"

@@ -1,0 +1,71 @@
+/**
+ * `selinuxContext` on a real SELinux kernel: tests/selinux/vm.sh boots Debian's kernel in a
+ * throw-away QEMU guest (permissive, with a policy module that logs granted tun_socket checks) and
+ * runs tests/selinux/labeled-add.sh there. The kernel's avc lines are the only place a tun device's
+ * label shows, so they are the witness: each runtime's create must run in the requested context,
+ * never in the plugin's own, and iproute2 reopening the tap must find that label on it.
+ *
+ * Needs root and `bash tests/selinux/setup.sh` (.ci/run does it); one guest takes about 30 s, so
+ * it runs in the Bun pass only.
+ */
+import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import process from "node:process";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { isRoot, run, runtime, withTempDir } from "./helpers.ts";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const LABEL = "system_u:system_r:virtd_t:s0";
+const skip = !isRoot
+  ? "needs root"
+  : runtime !== "bun"
+  ? "runs in the Bun pass"
+  : !existsSync("/var/tmp/tap-selinux-vm/kernel-version")
+  ? "needs bash tests/selinux/setup.sh"
+  : false;
+
+test("selinuxContext creates the tap in that context under every runtime", { skip, timeout: 400_000 }, async () => {
+  await withTempDir("tap-selinux-", (dir) => {
+    const avcLog = `${dir}/avc.log`;
+    const r = run(`${ROOT}/tests/selinux/vm.sh`, [`${ROOT}/tests/selinux/labeled-add.sh`], {
+      env: { ...process.env, LABEL, VM_AVC_LOG: avcLog, VM_TIMEOUT: "300" } as Record<
+        string,
+        string
+      >,
+      cwd: ROOT,
+    });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    const facts = Object.fromEntries(
+      r.stdout.trim().split("\n").map((
+        l,
+      ) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+    );
+    const avc = readFileSync(avcLog, "utf8").split("\n").filter((l) =>
+      l.includes("tclass=tun_socket")
+    );
+    const creates = avc.filter((l) => l.includes("{ create }"));
+    assert.match(facts.self!, /kernel_t/, "the plugin itself runs in another context");
+    for (const tap of ["tap0", "tap1", "tap2", "tap3"]) {
+      assert.equal(facts[`${tap}.status`], "0", facts[`${tap}.out`]);
+      assert.equal(JSON.parse(facts[`${tap}.out`]!).interfaces[0].name, tap);
+    }
+    // dist/tap, bun, deno, node: one create each, all in the label's context.
+    assert.equal(creates.length, 4, creates.join("\n"));
+    for (const line of creates) {
+      assert.match(line, new RegExp(`scontext=${LABEL} tcontext=${LABEL} `));
+    }
+    // The tap carries the label: reopening it (ip, in kernel_t) relabels from LABEL.
+    assert.equal(facts.witness, "ok");
+    assert.ok(
+      avc.some((l) => /\{ relabelfrom \}.*comm="ip"/.test(l) && l.includes(`tcontext=${LABEL} `)),
+      avc.join("\n"),
+    );
+    // A context the kernel refuses fails the ADD with 999 and leaves nothing.
+    assert.equal(facts["tap4.status"], "1");
+    const refused = JSON.parse(facts["tap4.out"]!);
+    assert.equal(refused.code, 999);
+    assert.match(refused.details, /the kernel refuses the SELinux context .*no_such_t.*\(EINVAL\)/);
+    assert.equal(facts.links!.trim(), "lo tap0 tap1 tap2 tap3");
+  });
+});
