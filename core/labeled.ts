@@ -126,6 +126,8 @@ export async function createTapLabeled(
   const { netns, ...rest } = options;
   const request: ChildRequest = { options: rest, netns: { path: netns.path, id: netns.id } };
   const [exe, args] = selfCommand();
+  // As before IPAM: fds this process inherited must not reach the child either.
+  libc.cloexecFrom(3);
   setExecLabel(label, action);
   let running: ReturnType<typeof runProgram>;
   try {
