@@ -25,7 +25,10 @@ const skip = !isRoot
   ? "needs bash tests/selinux/setup.sh"
   : false;
 
-test("selinuxContext creates the tap in that context under every runtime", { skip, timeout: 400_000 }, async () => {
+test("selinuxContext creates the tap in that context under every runtime", {
+  skip,
+  timeout: 400_000,
+}, async () => {
   await withTempDir("tap-selinux-", (dir) => {
     const avcLog = `${dir}/avc.log`;
     const r = run(`${ROOT}/tests/selinux/vm.sh`, [`${ROOT}/tests/selinux/labeled-add.sh`], {
