@@ -24,8 +24,9 @@ import {
 import { networkPart, parseCidr, parseIp, sameAddress } from "../core/ip.ts";
 import { execIpam, type IpamRequest } from "./ipam.ts";
 import { libc } from "../ffi/libc.ts";
-import { O_CLOEXEC, O_RDONLY, O_RDWR } from "../ffi/consts.ts";
+import { O_CLOEXEC, O_RDWR } from "../ffi/consts.ts";
 import { currentNetnsId, type Netns, openNetns } from "../ffi/netns.ts";
+import { createTapLabeled, selinuxEnabled } from "../core/labeled.ts";
 import { parseCniArgs } from "./args.ts";
 import { type NetConf, resolveMac } from "./conf.ts";
 import type { CniEnv } from "./env.ts";
@@ -80,10 +81,7 @@ async function withSandbox<T>(env: CniEnv, fn: (ns: Netns) => T | Promise<T>): P
  * asked for is never dropped.
  */
 function assertSelinux(conf: NetConf): void {
-  if (!conf.selinuxContext) return;
-  try {
-    libc.close(libc.open("/sys/fs/selinux/enforce", O_RDONLY | O_CLOEXEC));
-  } catch {
+  if (conf.selinuxContext && !selinuxEnabled()) {
     throw new CniError(
       ErrorCode.UnsupportedField,
       `unsupported field: selinuxContext "${conf.selinuxContext}"`,
@@ -224,10 +222,10 @@ async function createInSandbox(
     arpNotify: ipam ? true : undefined,
   };
   try {
-    if (!conf.selinuxContext) return createTap(options);
-    // Loaded only here: it runs this program again, in the label's context, for the create.
-    const { createTapLabeled } = await import("../core/labeled.ts");
-    return await createTapLabeled(options, conf.selinuxContext);
+    // Under a label, this program runs again in the label's context for the create.
+    return conf.selinuxContext
+      ? await createTapLabeled(options, conf.selinuxContext)
+      : createTap(options);
   } catch (err) {
     if (err instanceof TapError && err.code === "EBUSY") {
       throw new CniError(

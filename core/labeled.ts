@@ -18,7 +18,7 @@ import { createTap, type CreateTapOptions, deleteTap, type TapInfo } from "./tap
 import { runProgram } from "./spawn.ts";
 import { libc } from "../ffi/libc.ts";
 import { O_CLOEXEC, O_RDONLY, O_WRONLY } from "../ffi/consts.ts";
-import { TapError } from "../ffi/errors.ts";
+import { errnoOf, TapError } from "../ffi/errors.ts";
 import { type Netns, openNetns } from "../ffi/netns.ts";
 
 /** The first argument that makes cli.ts run {@linkcode labeledChildMain} (cli.ts checks it). */
@@ -94,7 +94,7 @@ function selfCommand(): [string, string[]] {
  * @param options As for {@linkcode createTap}; the netns must be given as an opened Netns.
  * @param label The SELinux context, e.g. `system_u:system_r:container_t:s0`.
  * @returns The created device.
- * @throws {TapError} ENOTSUP without SELinux, EINVAL for a context the kernel refuses, and
+ * @throws {TapError} EOPNOTSUPP without SELinux, EINVAL for a context the kernel refuses, and
  *   every error of createTap, as the child met it.
  *
  * @example Usage
@@ -114,14 +114,8 @@ export async function createTapLabeled(
 ): Promise<TapInfo> {
   const action = `Cannot create device "${options.name}"`;
   if (!selinuxEnabled()) {
-    throw new TapError(
-      action,
-      `SELinux is not enabled, so the label "${label}" cannot be applied`,
-      {
-        errno: 95,
-        invalidInput: true,
-      },
-    );
+    const why = `SELinux is not enabled, so the label "${label}" cannot be applied`;
+    throw new TapError(action, why, { errno: 95, invalidInput: true });
   }
   const { netns, ...rest } = options;
   const request: ChildRequest = { options: rest, netns: { path: netns.path, id: netns.id } };
@@ -140,10 +134,10 @@ export async function createTapLabeled(
   try {
     ran = await running;
   } catch (err) {
-    throw new TapError(action, `cannot run "${exe}" under "${label}": ${(err as Error).message}`, {
-      errno: 13,
-      cause: err,
-    });
+    // An enforcing policy that forbids the transition makes the exec fail with EACCES.
+    const errno = errnoOf((err as { code?: string }).code ?? "") ?? 13;
+    const why = `cannot run "${exe}" under "${label}": ${(err as Error).message}`;
+    throw new TapError(action, why, { errno, cause: err });
   }
   if (ran === undefined) {
     throw new TapError(action, `cannot run "${exe}": not found`, { errno: 2 });
@@ -170,9 +164,7 @@ export async function createTapLabeled(
  *
  * @example Usage
  * ```ts
- * import { writeSync } from "node:fs";
-import process from "node:process";
-import { readAllStdin } from "./stdin.ts";
+ * import process from "node:process";
  * import { labeledChildMain } from "./labeled.ts";
  * process.exitCode = labeledChildMain();
  * ```

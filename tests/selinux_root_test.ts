@@ -27,12 +27,12 @@ const skip = !isRoot
 
 test("selinuxContext creates the tap in that context under every runtime", {
   skip,
-  timeout: 400_000,
+  timeout: 600_000,
 }, async () => {
   await withTempDir("tap-selinux-", (dir) => {
     const avcLog = `${dir}/avc.log`;
     const r = run(`${ROOT}/tests/selinux/vm.sh`, [`${ROOT}/tests/selinux/labeled-add.sh`], {
-      env: { ...process.env, LABEL, VM_AVC_LOG: avcLog, VM_TIMEOUT: "300" } as Record<
+      env: { ...process.env, LABEL, VM_AVC_LOG: avcLog, VM_TIMEOUT: "540" } as Record<
         string,
         string
       >,
@@ -53,8 +53,8 @@ test("selinuxContext creates the tap in that context under every runtime", {
       assert.equal(facts[`${tap}.status`], "0", facts[`${tap}.out`]);
       assert.equal(JSON.parse(facts[`${tap}.out`]!).interfaces[0].name, tap);
     }
-    // dist/tap, bun, deno, node: one create each, all in the label's context.
-    assert.equal(creates.length, 4, creates.join("\n"));
+    // dist/tap, bun, deno, node, dist/tap with IPAM: one create each, all in the label's context.
+    assert.equal(creates.length, 5, creates.join("\n"));
     for (const line of creates) {
       assert.match(line, new RegExp(`scontext=${LABEL} tcontext=${LABEL} `));
     }
@@ -70,5 +70,10 @@ test("selinuxContext creates the tap in that context under every runtime", {
     assert.equal(refused.code, 999);
     assert.match(refused.details, /the kernel refuses the SELinux context .*no_such_t.*\(EINVAL\)/);
     assert.equal(facts.links!.trim(), "lo tap0 tap1 tap2 tap3");
+    // With IPAM: the address is on the labeled tap, and DEL releases the lease.
+    assert.equal(facts["tap5.status"], "0", facts["tap5.out"]);
+    const withIpam = JSON.parse(facts["tap5.out"]!);
+    assert.equal(withIpam.ips[0].address, facts["tap5.addr"]);
+    assert.deepEqual([facts["tap5.del"], facts["tap5.leases"]], ["ok", "0"]);
   });
 });

@@ -46,6 +46,7 @@ until mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 vmio $IO; do
 done
 # Per-run options written by vm.sh.
 WRITABLE=
+CWD=
 [ -r $IO/options ] && . $IO/options
 if [ -n "$WRITABLE" ]; then
 	# VM_WRITABLE=1: an overlay with a tmpfs upper layer, so the command can
@@ -72,6 +73,11 @@ mount -t tmpfs -o mode=1777 tmpfs $H/tmp || die "tmpfs /tmp"
 mount -t tmpfs -o mode=755 tmpfs $H/run || die "tmpfs /run"
 mkdir -p $H/run/lock $H/run/netns $H/run/tap-selinux-vm
 mount --bind $IO $H/run/tap-selinux-vm || die "bind vmio"
+# A working directory under a tmpfs of the guest comes as its own share (vm.sh).
+if [ -n "${CWD:-}" ]; then
+	mkdir -p "$H$CWD" && mount -t 9p -o ro,trans=virtio,version=9p2000.L,msize=512000,cache=loose cwd "$H$CWD" ||
+		die "mount the working directory $CWD"
+fi
 [ -c $H/dev/net/tun ] || die "/dev/net/tun missing (tun module?)"
 
 # Host's policy (/etc/selinux/config -> default -> policy.33), loaded with the

@@ -119,6 +119,17 @@ trap 'exit 143' TERM
 # Options read by the guest's init (sourced by busybox sh).
 printf 'WRITABLE=%s\n' "${VM_WRITABLE:+1}" >"$RUN/options"
 
+# /tmp, /run and /dev/shm are fresh tmpfs in the guest, so a working directory
+# under them (a CI clone in /tmp, say) is shared on its own, read-only, and
+# mounted at the same path.
+CWD_SHARE=()
+case $PWD/ in
+  /tmp/* | /run/* | /var/run/* | /dev/shm/*)
+    printf 'CWD=%q\n' "$PWD" >>"$RUN/options"
+    CWD_SHARE=(-virtfs "local,path=$PWD,mount_tag=cwd,security_model=none,readonly=on,multidevs=remap")
+    ;;
+esac
+
 # The command script, run by the chroot's (host's) bash.  The caller's
 # environment is rebuilt exactly (env -0 parsing keeps odd values intact),
 # minus what bash sets itself.
@@ -177,6 +188,7 @@ qemu-system-x86_64 \
   -device virtio-rng-pci \
   -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
   -virtfs "local,path=$RUN,mount_tag=vmio,security_model=none,multidevs=remap" \
+  "${CWD_SHARE[@]}" \
   </dev/null >"$RUN/qemu.log" 2>&1 &
 QPID=$!
 
