@@ -5,8 +5,9 @@
  * label shows, so they are the witness: each runtime's create must run in the requested context,
  * never in the plugin's own, and iproute2 reopening the tap must find that label on it.
  *
- * Needs root and `bash tests/selinux/setup.sh` (.ci/run does it); one guest takes about 30 s, so
- * it runs in the Bun pass only.
+ * Needs root and `bash tests/selinux/setup.sh` (.ci/run does it). The guest runs under software
+ * emulation and makes five ADDs, node with tsx among them: 40 s on an idle machine, 90 s or more on
+ * a busy one, so it runs in the Bun pass only.
  */
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
