@@ -215,7 +215,10 @@ Examples:
       const text: string[] = [];
       for (const [netns, taps] of groups) {
         if (taps.length === 0) continue;
-        text.push(netns === null ? "netns (current):" : `netns ${netns}:`, await formatTaps(taps));
+        text.push(
+          netns === null ? "netns (current):" : `netns ${netns}:`,
+          await formatTaps(taps),
+        );
       }
       if (text.length > 0) out(text.join("\n"));
     },
@@ -480,7 +483,7 @@ function out(text: string): void {
 /**
  * The taps of the current netns and of every one under /var/run/netns. A netns that vanishes
  * meanwhile, or an entry that is not one (a stale file), is skipped with a warning rather than
- * failing the listing; a named netns that is the current one is not listed twice.
+ * failing the listing; a named netns that is the current one is listed once, under its name.
  */
 async function allNetnsTaps(
   listTaps: typeof import("./core/tap.ts").listTaps,
@@ -507,7 +510,9 @@ async function allNetnsTaps(
       continue;
     }
     try {
+      // The current netns has a name too: give it that name rather than listing it twice.
       if (ns.id !== current) groups.push([name, listTaps({ netns: ns })]);
+      else if (groups[0]![0] === null) groups[0]![0] = name;
     } finally {
       ns.close();
     }
@@ -612,6 +617,11 @@ async function cliMain(argv: string[]): Promise<number> {
 
 /** node:util's messages, reworded into the house style: `unknown option "--foo"`. */
 function parseArgsProblem(err: Error): string {
+  const ambiguous = err.message.match(/^Option '([^']+)' argument is ambiguous/);
+  if (ambiguous) {
+    const opt = ambiguous[1];
+    return `option "${opt}" needs a value (one that starts with "-" is written ${opt}=VALUE)`;
+  }
   // Only the first sentence: node:util adds advice lines that do not fit one-line errors.
   const first = err.message.split("\n")[0]!.replace(/\. To specify .*$/, "").replace(/\.$/, "");
   const m = first.replace(/'([^']*)'/g, '"$1"');

@@ -275,33 +275,36 @@ rootTest("permission denied exits 4", async () => {
   });
 });
 
-rootTest("tap list --all-netns skips a stale entry and lists the current netns once", async () => {
-  await withScratchNetns((ns) => {
-    cli(["create", "ta", "-n", ns.name]);
-    const stale = `/var/run/netns/tapt-stale-${process.pid}`;
-    writeFileSync(stale, "");
-    try {
-      // Run inside the scratch netns: it is both "current" and a named entry.
-      const [cmd, base] = cliCommand();
-      const r = run("ip", [
-        "netns",
-        "exec",
-        ns.name,
-        cmd,
-        ...base,
-        "list",
-        "--all-netns",
-        "--json",
-      ]);
-      assert.equal(r.status, 0, r.stderr);
-      assert.match(r.stderr, /skipping netns "tapt-stale-\d+": not a network namespace/);
-      const mine = JSON.parse(r.stdout).filter((t: { name: string }) => t.name === "ta");
-      assert.deepEqual(mine.map((t: { netns: string | null }) => t.netns), [null]);
-    } finally {
-      rmSync(stale, { force: true });
-    }
-  });
-});
+rootTest(
+  "tap list --all-netns skips a stale entry and lists the current netns once, by name",
+  async () => {
+    await withScratchNetns((ns) => {
+      cli(["create", "ta", "-n", ns.name]);
+      const stale = `/var/run/netns/tapt-stale-${process.pid}`;
+      writeFileSync(stale, "");
+      try {
+        // Run inside the scratch netns: it is both "current" and a named entry.
+        const [cmd, base] = cliCommand();
+        const r = run("ip", [
+          "netns",
+          "exec",
+          ns.name,
+          cmd,
+          ...base,
+          "list",
+          "--all-netns",
+          "--json",
+        ]);
+        assert.equal(r.status, 0, r.stderr);
+        assert.match(r.stderr, /skipping netns "tapt-stale-\d+": not a network namespace/);
+        const mine = JSON.parse(r.stdout).filter((t: { name: string }) => t.name === "ta");
+        assert.deepEqual(mine.map((t: { netns: string | null }) => t.netns), [ns.name]);
+      } finally {
+        rmSync(stale, { force: true });
+      }
+    });
+  },
+);
 
 test("a closed stdout ends the CLI quietly", () => {
   const [cmd, base] = cliCommand();

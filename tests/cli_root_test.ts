@@ -147,6 +147,10 @@ test("usage errors exit 2 with one line on stderr", () => {
       /^Invalid arguments for "tap create": --mtu must be a whole number, not "big"\n$/,
     ],
     [["create", "t0", "--mode", "x"], /--mode must be "tap" or "tun"/],
+    [
+      ["set", "t0", "--owner", "-1"],
+      /^Invalid arguments for "tap set": option "--owner" needs a value \(one that starts with "-" is written --owner=VALUE\)\n$/,
+    ],
     [["show", "a", "b"], /unexpected argument "b"/],
     [["frobnicate"], /^Invalid arguments for "tap": unknown command "frobnicate"/],
     [[], /^tap \d+\.\d+\.\d+: create and manage/],
