@@ -320,8 +320,8 @@ Examples:
     },
     async run(pos, v) {
       if (pos.length > 0) throw new UsageError("install", `unexpected argument "${pos[0]}"`);
-      const bun = (globalThis as { Bun?: { main: string } }).Bun;
-      if (!bun?.main.startsWith("/$bunfs/")) {
+      const { isCompiledBinary } = await import("./core/spawn.ts");
+      if (!isCompiledBinary()) {
         throw new UsageError(
           "install",
           'only the compiled binary installs itself; build it with "npm run build" and run dist/tap install',

@@ -15,6 +15,7 @@
  */
 
 import { CniError, ErrorCode } from "./errors.ts";
+import { IFNAMSIZ } from "../ffi/consts.ts";
 
 /**
  * A CNI command, the value of `CNI_COMMAND`.
@@ -60,8 +61,8 @@ export interface CniEnv {
 
 const COMMANDS: readonly string[] = ["ADD", "DEL", "CHECK", "VERSION", "STATUS", "GC"];
 
-// Linux IFNAMSIZ is 16 including the terminating NUL.
-const MAX_IFNAME_BYTES = 15;
+// IFNAMSIZ counts the terminating NUL.
+const MAX_IFNAME_BYTES = IFNAMSIZ - 1;
 
 /**
  * What container ids and network names may look like (Go's `utils.ValidateContainerID`

@@ -35,6 +35,7 @@ export const ErrorCode = {
   InvalidConfig: 7,
   InvalidNetns: 8,
   TryAgainLater: 11,
+  PluginNotAvailable: 50,
   Internal: 999,
 } as const;
 

@@ -158,9 +158,10 @@ export function cmdAdd(req: Request): Promise<string> {
   const args = parseCniArgs(env.args);
   const mac = resolveMac(conf, args);
   preflightAdd(req);
+  const ipam = ipamOf(req);
   // With IPAM, bad options are refused before an address is handed out; without, createTap's
   // own check comes first anyway.
-  if (conf.ipam?.type) {
+  if (ipam) {
     try {
       checkCreateTap(tapOptions(req, mac));
     } catch (err) {
@@ -169,7 +170,6 @@ export function cmdAdd(req: Request): Promise<string> {
   }
   const prev = previous(conf);
   return withSandbox(env, async (ns) => {
-    const ipam = ipamOf(req);
     // IPAM runs here, outside any netns window: the sandbox fd is only held open.
     const got = ipam ? await execIpam("ADD", ipam) : undefined;
     try {
@@ -412,7 +412,11 @@ export async function cmdStatus(req: Request): Promise<void> {
   try {
     libc.close(libc.open("/dev/net/tun", O_RDWR | O_CLOEXEC));
   } catch (err) {
-    throw new CniError(50, "cannot open /dev/net/tun", (err as Error).message);
+    throw new CniError(
+      ErrorCode.PluginNotAvailable,
+      "cannot open /dev/net/tun",
+      (err as Error).message,
+    );
   }
   const ipam = ipamOf(req);
   if (ipam) await execIpam("STATUS", ipam);

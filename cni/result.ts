@@ -26,6 +26,7 @@ import { getFold, isJsonObject } from "./json.ts";
 import {
   familyVersions,
   isSupportedVersion,
+  NEWEST_VERSION,
   type VersionFamily,
   versionFamily,
 } from "./version.ts";
@@ -339,8 +340,6 @@ function from020(result: { ip4?: IpConfig020; ip6?: IpConfig020; dns?: Dns }): R
 
 // --- Encoding -------------------------------------------------------------------------
 
-const CURRENT_VERSION = "1.1.0";
-
 /**
  * Tells whether a result can be printed in a version: 0.1.0 and 0.2.0 results must have
  * at least one IP address, so a layer-2-only attachment cannot be reported in them. Call
@@ -389,7 +388,7 @@ export function formatResult(result: Result, version: string): string {
   if (!isSupportedVersion(version)) {
     throw new CniError(
       ErrorCode.IncompatibleVersion,
-      `no converter for CNI result version ${CURRENT_VERSION} to ${version}`,
+      `no converter for CNI result version ${NEWEST_VERSION} to ${version}`,
     );
   }
   return JSON.stringify(encode(result, version), null, 4);

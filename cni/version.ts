@@ -16,6 +16,19 @@
 import { CniError, ErrorCode, quote, quoteList } from "./errors.ts";
 import { getFold, isJsonObject, parseJson } from "./json.ts";
 
+// Every supported version and its result format, oldest first ("" is what a config without
+// cniVersion means). A Map, not an object literal, so that names like "constructor" are not found.
+const FAMILIES: ReadonlyMap<string, VersionFamily> = new Map([
+  ["", "0.1"],
+  ["0.1.0", "0.1"],
+  ["0.2.0", "0.1"],
+  ["0.3.0", "0.3"],
+  ["0.3.1", "0.3"],
+  ["0.4.0", "0.3"],
+  ["1.0.0", "1"],
+  ["1.1.0", "1"],
+]);
+
 /**
  * Every spec version this plugin implements, oldest first (libcni's `version.All`).
  *
@@ -26,15 +39,9 @@ import { getFold, isJsonObject, parseJson } from "./json.ts";
  * SUPPORTED_VERSIONS.includes("0.4.0"); // true
  * ```
  */
-export const SUPPORTED_VERSIONS: readonly string[] = Object.freeze([
-  "0.1.0",
-  "0.2.0",
-  "0.3.0",
-  "0.3.1",
-  "0.4.0",
-  "1.0.0",
-  "1.1.0",
-]);
+export const SUPPORTED_VERSIONS: readonly string[] = Object.freeze(
+  [...FAMILIES.keys()].filter((version) => version !== ""),
+);
 
 /**
  * A group of spec versions that share one result format.
@@ -48,19 +55,17 @@ export const SUPPORTED_VERSIONS: readonly string[] = Object.freeze([
  */
 export type VersionFamily = "0.1" | "0.3" | "1";
 
-const NEWEST_VERSION = "1.1.0";
-
-// A Map, not an object literal, so that names like "constructor" are not found.
-const FAMILIES: ReadonlyMap<string, VersionFamily> = new Map([
-  ["", "0.1"],
-  ["0.1.0", "0.1"],
-  ["0.2.0", "0.1"],
-  ["0.3.0", "0.3"],
-  ["0.3.1", "0.3"],
-  ["0.4.0", "0.3"],
-  ["1.0.0", "1"],
-  ["1.1.0", "1"],
-]);
+/**
+ * The newest spec version: what this plugin's results are converted from.
+ *
+ * @example Usage
+ * ```ts
+ * import { NEWEST_VERSION } from "./version.ts";
+ *
+ * NEWEST_VERSION; // "1.1.0"
+ * ```
+ */
+export const NEWEST_VERSION = "1.1.0";
 
 const MINIMUM_VERSION = { CHECK: "0.4.0", STATUS: "1.1.0", GC: "1.1.0" } as const;
 

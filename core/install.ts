@@ -57,6 +57,16 @@ function fail(action: string, err: unknown): TapError {
   });
 }
 
+/** fsync(2) of a file or a directory, by path. */
+function syncToDisk(path: string): void {
+  const fd = openSync(path, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
  * Installs `source` as `dir/name`, atomically.
  *
@@ -94,20 +104,10 @@ export function installPlugin(options: InstallOptions): InstallResult {
   try {
     copyFileSync(options.source, tmp);
     chmodSync(tmp, 0o755);
-    const fd = openSync(tmp, "r");
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    syncToDisk(tmp);
     renameSync(tmp, path);
     // The rename itself is durable once the directory is synced.
-    const dirFd = openSync(options.dir, "r");
-    try {
-      fsyncSync(dirFd);
-    } finally {
-      closeSync(dirFd);
-    }
+    syncToDisk(options.dir);
   } catch (err) {
     try {
       unlinkSync(tmp);

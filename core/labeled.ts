@@ -15,7 +15,7 @@ import { writeSync } from "node:fs";
 import process from "node:process";
 import { readAllStdin } from "./stdin.ts";
 import { createTap, type CreateTapOptions, deleteTap, type TapInfo } from "./tap.ts";
-import { runProgram } from "./spawn.ts";
+import { isCompiledBinary, runProgram } from "./spawn.ts";
 import { libc } from "../ffi/libc.ts";
 import { O_CLOEXEC, O_RDONLY, O_WRONLY } from "../ffi/consts.ts";
 import { errnoOf, TapError } from "../ffi/errors.ts";
@@ -81,10 +81,8 @@ function selfCommand(): [string, string[]] {
   const D = (globalThis as { Deno?: typeof Deno }).Deno;
   // The child needs FFI and the environment only: it opens everything through libc.
   if (D) return [D.execPath(), ["run", "--no-prompt", "--allow-ffi", "--allow-env", D.mainModule]];
-  const script = process.argv[1] ?? "";
-  // A `bun build --compile` binary is its own program; its script lives in Bun's virtual FS.
-  if (script.startsWith("/$bunfs/")) return [process.execPath, []];
-  return [process.execPath, [...process.execArgv, script]];
+  if (isCompiledBinary()) return [process.execPath, []];
+  return [process.execPath, [...process.execArgv, process.argv[1] ?? ""]];
 }
 
 /**

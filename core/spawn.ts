@@ -106,3 +106,17 @@ export const runProgram: (
   env: Record<string, string>,
   stdin: string,
 ) => Promise<Ran | undefined> = "Deno" in globalThis ? denoRun : nodeRun;
+
+/**
+ * Whether this program is a `bun build --compile` binary (its script lives in Bun's virtual
+ * file system), which is its own program: it installs itself, and re-runs without a script.
+ *
+ * @example Usage
+ * ```ts
+ * import { isCompiledBinary } from "./spawn.ts";
+ * console.log(isCompiledBinary() ? "dist/tap" : "a runtime and a script");
+ * ```
+ */
+export function isCompiledBinary(): boolean {
+  return (process.argv[1] ?? "").startsWith("/$bunfs/");
+}

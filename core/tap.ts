@@ -151,11 +151,11 @@ interface Prepared {
 }
 
 function cidr(action: string, what: string, text: string): AddressSpec {
-  const p = parseCidr(text);
-  if (p === undefined) {
+  const prefix = parseCidr(text);
+  if (prefix === undefined) {
     throw invalid(action, `invalid ${what} "${text}": expected CIDR like 10.1.0.5/24`);
   }
-  return { bytes: p.bytes, prefixLength: p.prefixLength };
+  return prefix;
 }
 
 function prepareRoutes(action: string, routes: readonly RouteOption[]): Omit<RouteSpec, "oif">[] {

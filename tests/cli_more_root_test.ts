@@ -16,6 +16,7 @@ import {
   ipTuntaps,
   rootTest,
   run,
+  runInNetns,
   tsCommand,
   withScratchNetns,
 } from "./helpers.ts";
@@ -152,23 +153,26 @@ rootTest("tap set changes each attribute as the kernel then reports it", async (
 
 const ATTACH = fileURLToPath(new URL("./fixtures/attach.ts", import.meta.url));
 
-/** Tries to open the tap as `uid` with no capabilities but file access (as a VMM would). */
-function attachAs(ns: string, uid: number, name: string): number {
-  const [cmd, args] = tsCommand(ATTACH, ["--allow-ffi"]);
-  const runner = [cmd, ...args, name];
-  const r = run("ip", [
-    "netns",
-    "exec",
-    ns,
-    "setpriv",
+/**
+ * The command line that runs `argv` as `uid` (gid `uid`, no supplementary groups) with no
+ * capability but CAP_DAC_OVERRIDE: file access as root has it, and no network administration.
+ * Split into command and arguments for {@linkcode runInNetns}.
+ */
+function asUid(uid: number, argv: string[]): [string, string[]] {
+  return ["setpriv", [
     `--reuid=${uid}`,
     `--regid=${uid}`,
     "--clear-groups",
     "--inh-caps=-all,+dac_override",
     "--ambient-caps=+dac_override",
-    ...runner,
-  ]);
-  return r.status;
+    ...argv,
+  ]];
+}
+
+/** Tries to open the tap as `uid` with no capabilities but file access (as a VMM would). */
+function attachAs(ns: string, uid: number, name: string): number {
+  const [cmd, args] = tsCommand(ATTACH, ["--allow-ffi"]);
+  return runInNetns(ns, ...asUid(uid, [cmd, ...args, name])).status;
 }
 
 rootTest("tap set --owner on a persistent tap really changes who may open it", async () => {
@@ -254,21 +258,7 @@ rootTest("permission denied exits 4", async () => {
   await withScratchNetns((ns) => {
     const [cmd, base] = cliCommand();
     // Without CAP_NET_ADMIN (but allowed to open /dev/net/tun), creating fails with EPERM.
-    const r = run("ip", [
-      "netns",
-      "exec",
-      ns.name,
-      "setpriv",
-      "--reuid=4321",
-      "--regid=4321",
-      "--clear-groups",
-      "--inh-caps=-all,+dac_override",
-      "--ambient-caps=+dac_override",
-      cmd,
-      ...base,
-      "create",
-      "t0",
-    ]);
+    const r = runInNetns(ns.name, ...asUid(4321, [cmd, ...base, "create", "t0"]));
     assert.equal(r.status, 4, r.stderr);
     assert.equal(r.stderr, 'Cannot create device "t0": operation not permitted (EPERM)\n');
     assert.deepEqual(ipTuntaps(ns.name), []);
@@ -285,16 +275,7 @@ rootTest(
       try {
         // Run inside the scratch netns: it is both "current" and a named entry.
         const [cmd, base] = cliCommand();
-        const r = run("ip", [
-          "netns",
-          "exec",
-          ns.name,
-          cmd,
-          ...base,
-          "list",
-          "--all-netns",
-          "--json",
-        ]);
+        const r = runInNetns(ns.name, cmd, [...base, "list", "--all-netns", "--json"]);
         assert.equal(r.status, 0, r.stderr);
         assert.match(r.stderr, /skipping netns "tapt-stale-\d+": not a network namespace/);
         const mine = JSON.parse(r.stdout).filter((t: { name: string }) => t.name === "ta");

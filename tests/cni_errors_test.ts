@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { CniError, ErrorCode, formatError, quote, quoteList } from "../cni/errors.ts";
 
 test("ErrorCode has the spec's codes plus Go's 8 and 999", () => {
-  assert.deepEqual(Object.values(ErrorCode), [1, 2, 3, 4, 5, 6, 7, 8, 11, 999]);
+  assert.deepEqual(Object.values(ErrorCode), [1, 2, 3, 4, 5, 6, 7, 8, 11, 50, 999]);
+  assert.equal(ErrorCode.PluginNotAvailable, 50);
   assert.equal(ErrorCode.InvalidEnv, 4);
   assert.equal(ErrorCode.Decoding, 6);
 });

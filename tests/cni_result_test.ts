@@ -9,9 +9,10 @@ import {
   type Result,
 } from "../cni/result.ts";
 import { SUPPORTED_VERSIONS, versionFamily } from "../cni/version.ts";
-import { assertCniError, QUOTED_VERSIONS } from "./cni_test_helpers.ts";
+import { assertCniError, SUPPORTED_DETAILS } from "./cni_test_helpers.ts";
 
-const SUPPORTED_DETAILS = `plugin supports ${QUOTED_VERSIONS}`;
+/** JSON as libcni prints a result (Go's json.MarshalIndent with four spaces), to compare text. */
+const pretty = (x: unknown): string => JSON.stringify(x, null, 4);
 
 // One tap with every 1.1.0 field, two IPv4 addresses (0.1/0.2 keep only the first), one
 // IPv6 address, a route with every extra and one without.
@@ -280,49 +281,39 @@ const V02_ROUTES = [{ dst: "0.0.0.0/0", gw: "10.1.0.1" }, { dst: "::/0" }];
 function expectedText(from: string, to: string): string {
   const [fromFamily, toFamily] = [versionFamily(from), versionFamily(to)];
   if (toFamily === "0.1") {
-    return JSON.stringify(
-      {
-        cniVersion: to,
-        ip4: { ip: "10.1.0.5/16", gateway: "10.1.0.1", routes: [V02_ROUTES[0]] },
-        ip6: { ip: "fd00::5/64", gateway: "fd00::1", routes: [V02_ROUTES[1]] },
-        dns: STRUCT_DNS,
-      },
-      null,
-      4,
-    );
+    return pretty({
+      cniVersion: to,
+      ip4: { ip: "10.1.0.5/16", gateway: "10.1.0.1", routes: [V02_ROUTES[0]] },
+      ip6: { ip: "fd00::5/64", gateway: "fd00::1", routes: [V02_ROUTES[1]] },
+      dns: STRUCT_DNS,
+    });
   }
   if (fromFamily === "0.1") {
     const ips = [
       { version: "4", address: "10.1.0.5/16", gateway: "10.1.0.1" },
       { version: "6", address: "fd00::5/64", gateway: "fd00::1" },
     ];
-    return JSON.stringify(
+    return pretty(
       toFamily === "0.3" ? { cniVersion: to, ips, routes: V02_ROUTES, dns: STRUCT_DNS } : {
         cniVersion: to,
         dns: SORTED_DNS,
         ips: ips.map(({ version: _, ...ip }) => ip),
         routes: V02_ROUTES,
       },
-      null,
-      4,
     );
   }
   if (toFamily === "0.3") {
-    return JSON.stringify(
-      {
-        cniVersion: to,
-        interfaces: [{ name: "tap0", mac: "c2:00:00:00:00:01", sandbox: "/run/netns/t1" }],
-        ips: [
-          { version: "4", interface: 0, address: "10.1.0.5/16", gateway: "10.1.0.1" },
-          { version: "4", interface: 0, address: "10.2.0.5/16" },
-          { version: "6", interface: 0, address: "fd00::5/64", gateway: "fd00::1" },
-        ],
-        routes: [{ dst: "0.0.0.0/0", gw: "10.1.0.1", ...ROUTE_EXTRAS }, { dst: "::/0" }],
-        dns: STRUCT_DNS,
-      },
-      null,
-      4,
-    );
+    return pretty({
+      cniVersion: to,
+      interfaces: [{ name: "tap0", mac: "c2:00:00:00:00:01", sandbox: "/run/netns/t1" }],
+      ips: [
+        { version: "4", interface: 0, address: "10.1.0.5/16", gateway: "10.1.0.1" },
+        { version: "4", interface: 0, address: "10.2.0.5/16" },
+        { version: "6", interface: 0, address: "fd00::5/64", gateway: "fd00::1" },
+      ],
+      routes: [{ dst: "0.0.0.0/0", gw: "10.1.0.1", ...ROUTE_EXTRAS }, { dst: "::/0" }],
+      dns: STRUCT_DNS,
+    });
   }
   const iface = fromFamily === "1"
     ? {
@@ -334,17 +325,13 @@ function expectedText(from: string, to: string): string {
       socketPath: "/run/vhost/sock0",
     }
     : { mac: "c2:00:00:00:00:01", name: "tap0", sandbox: "/run/netns/t1" };
-  return JSON.stringify(
-    {
-      cniVersion: to,
-      dns: SORTED_DNS,
-      interfaces: [iface],
-      ips: SORTED_IPS,
-      routes: SORTED_FULL_ROUTES,
-    },
-    null,
-    4,
-  );
+  return pretty({
+    cniVersion: to,
+    dns: SORTED_DNS,
+    interfaces: [iface],
+    ips: SORTED_IPS,
+    routes: SORTED_FULL_ROUTES,
+  });
 }
 
 describe("conversion between versions", () => {
@@ -375,16 +362,12 @@ describe("formatResult() details", () => {
     };
     assert.equal(
       formatResult(result, "1.1.0"),
-      JSON.stringify(
-        {
-          cniVersion: "1.1.0",
-          interfaces: [{ name: "" }],
-          ips: [{ address: "10.1.0.5/16" }],
-          routes: [{ dst: "10.0.0.0/8", scope: 0, table: 0 }],
-        },
-        null,
-        4,
-      ),
+      pretty({
+        cniVersion: "1.1.0",
+        interfaces: [{ name: "" }],
+        ips: [{ address: "10.1.0.5/16" }],
+        routes: [{ dst: "10.0.0.0/8", scope: 0, table: 0 }],
+      }),
     );
   });
 
@@ -586,14 +569,15 @@ describe("parsePrevResult()", () => {
   };
 
   test("parsePrevResult() accepts a prevResult of the config version's family", () => {
-    for (
-      const [conf, prevVersion] of [["1.1.0", "1.0.0"], ["1.0.0", "1.1.0"], ["0.4.0", "0.3.1"], [
-        "0.3.0",
-        "0.4.0",
-      ]]
-    ) {
+    const pairs: Array<[string, string]> = [
+      ["1.1.0", "1.0.0"],
+      ["1.0.0", "1.1.0"],
+      ["0.4.0", "0.3.1"],
+      ["0.3.0", "0.4.0"],
+    ];
+    for (const [conf, prevVersion] of pairs) {
       assert.deepEqual(
-        parsePrevResult(prev(prevVersion), conf ?? ""),
+        parsePrevResult(prev(prevVersion), conf),
         expected,
         `${conf} ${prevVersion}`,
       );

@@ -4,13 +4,17 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cni, ip, ipLink, ipTuntaps, rootTest, withScratchNetns } from "./helpers.ts";
-
-/** The msg and details of a CNI error printed on stdout. */
-function errorText(r: { stdout: string }): string {
-  const e = JSON.parse(r.stdout);
-  return `${e.msg} ${e.details ?? ""}`;
-}
+import {
+  cni,
+  cniError,
+  cniErrorText,
+  ip,
+  ipLink,
+  ipTuntaps,
+  rootTest,
+  withScratchNetns,
+} from "./helpers.ts";
+import { VERSIONS } from "./cni_test_helpers.ts";
 
 const REFERENCE = { name: "t", type: "tap", multiQueue: true, owner: 0, group: 0, mtu: 1400 };
 const RESULT_VERSIONS = ["0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"];
@@ -42,7 +46,7 @@ for (const cniVersion of RESULT_VERSIONS) {
       const check = cni({ command: "CHECK", ...call }, { ...conf, prevResult: result });
       if (cniVersion < "0.4.0") {
         assert.equal(check.status, 1);
-        assert.equal(JSON.parse(check.stdout).code, 1);
+        assert.equal(cniError(check).code, 1);
       } else {
         assert.equal(check.status, 0, check.stdout);
         assert.equal(check.stdout, "");
@@ -64,9 +68,9 @@ for (const cniVersion of ["0.1.0", "0.2.0", undefined]) {
       await withScratchNetns((ns) => {
         const add = cni({ command: "ADD", netns: ns.path }, { cniVersion, ...REFERENCE });
         assert.equal(add.status, 1);
-        const err = JSON.parse(add.stdout);
+        const err = cniError(add);
         assert.equal(err.code, 1);
-        assert.match(err.details, /cannot express/);
+        assert.match(err.details ?? "", /cannot express/);
         assert.deepEqual(ipTuntaps(ns.name), []);
       });
     },
@@ -132,7 +136,7 @@ rootTest("ADD on an existing CNI_IFNAME fails and leaves that interface untouche
       const before = ipLink(ns.name, ifname);
       const again = cni({ command: "ADD", netns: ns.path, ifname }, { ...conf, mtu: 1300 });
       assert.equal(again.status, 1);
-      assert.match(JSON.parse(again.stdout).msg, new RegExp(`"${ifname}" already exists`));
+      assert.match(cniError(again).msg, new RegExp(`"${ifname}" already exists`));
       assert.deepEqual(ipLink(ns.name, ifname), before);
     }
     assert.deepEqual(ipTuntaps(ns.name), ["tap0"]);
@@ -160,12 +164,12 @@ rootTest("CHECK fails when the device is gone or does not match", async () => {
     for (const [c, re] of checks) {
       const r = cni({ command: "CHECK", ...call }, c);
       assert.equal(r.status, 1, JSON.stringify(c));
-      assert.match(errorText(r), re);
+      assert.match(cniErrorText(r), re);
     }
     ip(ns.name, "link", "del", "tap0");
     const gone = cni({ command: "CHECK", ...call }, { ...conf, prevResult: result });
     assert.equal(gone.status, 1);
-    assert.match(JSON.parse(gone.stdout).details, /no such device/);
+    assert.match(cniError(gone).details ?? "", /no such device/);
   });
 });
 
@@ -239,14 +243,13 @@ rootTest("bad input gets the spec error code and leaves nothing behind", async (
     for (const [what, call, conf, code, re] of cases) {
       const r = cni({ netns: ns.path, ...call }, conf);
       assert.equal(r.status, 1, what);
-      const err = JSON.parse(r.stdout);
-      assert.equal(err.code, code, `${what}: ${r.stdout}`);
-      assert.match(errorText(r), re, what);
+      assert.equal(cniError(r).code, code, `${what}: ${r.stdout}`);
+      assert.match(cniErrorText(r), re, what);
       assert.deepEqual(ipTuntaps(ns.name), [], what);
     }
     const missing = cni({ command: "ADD", extraEnv: { CNI_NETNS: "", CNI_IFNAME: "" } }, ok);
     assert.equal(
-      JSON.parse(missing.stdout).msg,
+      cniError(missing).msg,
       "required env variables [CNI_NETNS,CNI_IFNAME] missing",
     );
   });
@@ -264,11 +267,11 @@ rootTest("CNI_NETNS must be another network namespace", () => {
   for (const [netns, code, re] of cases) {
     const r = cni({ command: "ADD", netns, ifname: "tapnsx0" }, ok);
     assert.equal(r.status, 1, netns);
-    assert.equal(JSON.parse(r.stdout).code, code, `${netns}: ${r.stdout}`);
-    assert.match(errorText(r), re, netns);
+    assert.equal(cniError(r).code, code, `${netns}: ${r.stdout}`);
+    assert.match(cniErrorText(r), re, netns);
   }
   // DEL of a path that is not a netns is an error too, not a silent success.
-  assert.equal(JSON.parse(cni({ command: "DEL", netns: "/etc/passwd" }, ok).stdout).code, 8);
+  assert.equal(cniError(cni({ command: "DEL", netns: "/etc/passwd" }, ok)).code, 8);
 });
 
 test("VERSION lists every supported version, whatever stdin holds", () => {
@@ -276,15 +279,7 @@ test("VERSION lists every supported version, whatever stdin holds", () => {
     const r = cni({ command: "VERSION" }, stdin);
     assert.equal(r.status, 0);
     const v = JSON.parse(r.stdout);
-    assert.deepEqual(v.supportedVersions, [
-      "0.1.0",
-      "0.2.0",
-      "0.3.0",
-      "0.3.1",
-      "0.4.0",
-      "1.0.0",
-      "1.1.0",
-    ]);
+    assert.deepEqual(v.supportedVersions, VERSIONS);
   }
 });
 
@@ -295,8 +290,8 @@ rootTest("STATUS and GC succeed at 1.1.0 and are refused below it", () => {
     assert.equal(r.status, 0, r.stdout);
     assert.equal(r.stdout, "");
     const old = cni({ command }, { ...conf, cniVersion: "1.0.0" });
-    assert.equal(JSON.parse(old.stdout).code, 1);
-    assert.match(JSON.parse(old.stdout).msg, new RegExp(`does not allow ${command}`));
+    assert.equal(cniError(old).code, 1);
+    assert.match(cniError(old).msg, new RegExp(`does not allow ${command}`));
   }
 });
 

@@ -3,7 +3,7 @@
  * Every value is checked against what the kernel reports through iproute2.
  */
 import assert from "node:assert/strict";
-import { ip, ipLink, ipTuntaps, rootTest, run, withScratchNetns } from "./helpers.ts";
+import { ip, ipLink, ipTuntaps, rootTest, runInNetns, withScratchNetns } from "./helpers.ts";
 
 // mod.ts binds libc when loaded, so it is loaded by the tests that run, not at import time.
 const load = (): Promise<typeof import("../mod.ts")> => import("../mod.ts");
@@ -154,7 +154,7 @@ rootTest("createTap() removes the device when the kernel refuses a later step", 
   await withScratchNetns((ns) => {
     // With IPv6 off in the namespace, adding an IPv6 address fails after TUNSETIFF, while the
     // device exists and is already configured.
-    run("ip", ["netns", "exec", ns.name, "sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1"]);
+    runInNetns(ns.name, "sysctl", ["-qw", "net.ipv6.conf.default.disable_ipv6=1"]);
     assert.throws(
       () =>
         mod.createTap({

@@ -4,25 +4,24 @@
  * and the CLI's create/list/delete, and install itself atomically.
  */
 import assert from "node:assert/strict";
-import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { fileURLToPath } from "node:url";
-import { ipLink, ipTuntaps, rootTest, run, withScratchNetns } from "./helpers.ts";
-
-const DIST = fileURLToPath(new URL("../dist/tap", import.meta.url));
+import { chmodSync, copyFileSync, existsSync, statSync, writeFileSync } from "node:fs";
+import {
+  DIST,
+  ipLink,
+  ipTuntaps,
+  rootTest,
+  run,
+  withScratchNetns,
+  withTempDir,
+} from "./helpers.ts";
 
 /** Runs `fn` with dist/tap copied alone into a fresh directory, with PATH holding nothing else. */
-async function withLoneBinary(
-  fn: (bin: string, dir: string) => void | Promise<void>,
-): Promise<void> {
-  const dir = mkdtempSync(`${tmpdir()}/tap-dist-`);
-  try {
+function withLoneBinary(fn: (bin: string, dir: string) => void | Promise<void>): Promise<void> {
+  return withTempDir("tap-dist-", async (dir) => {
     copyFileSync(DIST, `${dir}/tap`);
-    run("chmod", ["755", `${dir}/tap`]);
+    chmodSync(`${dir}/tap`, 0o755);
     await fn(`${dir}/tap`, dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 /** Runs the binary with a minimal environment: no PATH entries with runtimes in them. */
@@ -134,9 +133,8 @@ rootTest("dist/tap alone creates, lists and deletes", async () => {
 rootTest(
   "dist/tap install copies itself atomically and replaces other programs only with --force",
   async () => {
-    await withLoneBinary((tap) => {
-      const target = mkdtempSync(`${tmpdir()}/tap-cnibin-`);
-      try {
+    await withLoneBinary((tap) =>
+      withTempDir("tap-cnibin-", (target) => {
         const first = bin(tap, ["install", "--cni-bin-dir", target]);
         assert.equal(first.status, 0, first.stderr);
         assert.equal(first.stdout, `Installed ${target}/tap\n`);
@@ -156,9 +154,7 @@ rootTest(
         assert.equal(bin(tap, ["install", "--cni-bin-dir", target, "--force"]).status, 0);
         assert.match(bin(`${target}/tap`, ["--version"]).stdout, /^tap \d/);
         assert.deepEqual(run("ls", ["-A", target]).stdout, "tap\n", "no temp file is left");
-      } finally {
-        rmSync(target, { recursive: true, force: true });
-      }
-    });
+      })
+    );
   },
 );

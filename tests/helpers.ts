@@ -24,7 +24,7 @@ export const runtime: "deno" | "bun" | "node" = "Deno" in globalThis
 export const isRoot: boolean = process.getuid?.() === 0;
 
 /** Why integration tests are skipped, or false when they run. */
-export const skipUnlessRoot: string | false = isRoot ? false : "needs root";
+const skipUnlessRoot: string | false = isRoot ? false : "needs root";
 
 /**
  * Declares a test that needs root; it is skipped, visibly, elsewhere.
@@ -41,6 +41,9 @@ export function rootTest(name: string, fn: () => void | Promise<void>): void {
 
 /** Absolute path of cli.ts. */
 export const CLI: string = fileURLToPath(new URL("../cli.ts", import.meta.url));
+
+/** Absolute path of the compiled plugin, dist/tap (`npm run build`; tests/run.sh builds it). */
+export const DIST: string = fileURLToPath(new URL("../dist/tap", import.meta.url));
 
 /** A short unique suffix, so parallel runs never collide. */
 export function uniq(): string {
@@ -98,11 +101,20 @@ export function cliCommand(): [string, string[]] {
   ]);
 }
 
-/** This process's environment without any CNI_* variable. */
-function envWithoutCni(): Record<string, string> {
+/**
+ * This process's environment without any CNI_* variable, plus `extra`: a plugin run by a test
+ * must see only the CNI_* variables the test gives it, never ones the test itself inherited.
+ *
+ * @example Usage
+ * ```ts
+ * import { envWithoutCni } from "./helpers.ts";
+ * envWithoutCni({ CNI_COMMAND: "VERSION" }).CNI_COMMAND; // "VERSION"
+ * ```
+ */
+export function envWithoutCni(extra: Record<string, string> = {}): Record<string, string> {
   const env = { ...process.env } as Record<string, string>;
   for (const k of Object.keys(env)) if (k.startsWith("CNI_")) delete env[k];
-  return env;
+  return { ...env, ...extra };
 }
 
 /**
@@ -116,7 +128,7 @@ function envWithoutCni(): Record<string, string> {
  */
 export function cli(args: string[], env: Record<string, string> = {}): Ran {
   const [cmd, base] = cliCommand();
-  return run(cmd, [...base, ...args], { env: { ...envWithoutCni(), ...env } });
+  return run(cmd, [...base, ...args], { env: envWithoutCni(env) });
 }
 
 /** The CNI_* variables of one plugin call. */
@@ -151,7 +163,7 @@ export function cni(call: CniCall, config: unknown): Ran {
   };
   const [cmd, base] = cliCommand();
   return run(cmd, base, {
-    env: { ...envWithoutCni(), ...env },
+    env: envWithoutCni(env),
     input: typeof config === "string" ? config : JSON.stringify(config),
   });
 }
@@ -214,6 +226,26 @@ export function ip(ns: string, ...args: string[]): string {
 }
 
 /**
+ * Runs a command inside the named network namespace (`ip netns exec`), as {@linkcode run} does:
+ * it returns the status and output and never throws on a non-zero exit, since some tests expect
+ * one. `ip netns exec` also mounts the namespace's own /sys, so sysfs shows its devices.
+ *
+ * @example Usage
+ * ```ts
+ * import { runInNetns, withScratchNetns } from "./helpers.ts";
+ * await withScratchNetns((ns) => runInNetns(ns.name, "readlink", ["/proc/self/ns/net"]).stdout);
+ * ```
+ */
+export function runInNetns(
+  ns: string,
+  cmd: string,
+  args: string[],
+  opts: Parameters<typeof run>[2] = {},
+): Ran {
+  return run("ip", ["netns", "exec", ns, cmd, ...args], opts);
+}
+
+/**
  * Runs `fn` with a fresh temporary directory, removed afterwards whatever happens.
  *
  * @example Usage
@@ -232,6 +264,43 @@ export async function withTempDir<T>(
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** A CNI error as a plugin prints it on stdout. */
+export interface CniErrorOutput {
+  cniVersion?: string;
+  code: number;
+  msg: string;
+  details?: string;
+}
+
+/**
+ * The CNI error a plugin printed on stdout. It throws when stdout is not JSON, which fails the
+ * test: a plugin that failed must say why in the spec's form.
+ *
+ * @example Usage
+ * ```ts
+ * import { cniError } from "./helpers.ts";
+ * cniError({ stdout: '{"code":7,"msg":"no"}' }).code; // 7
+ * ```
+ */
+export function cniError(r: { stdout: string }): CniErrorOutput {
+  return JSON.parse(r.stdout);
+}
+
+/**
+ * The msg and details of the CNI error on stdout, as one string to match a pattern against
+ * (the reference plugin puts some causes in msg and others in details).
+ *
+ * @example Usage
+ * ```ts
+ * import { cniErrorText } from "./helpers.ts";
+ * cniErrorText({ stdout: '{"code":7,"msg":"no","details":"why"}' }); // "no why"
+ * ```
+ */
+export function cniErrorText(r: { stdout: string }): string {
+  const e = cniError(r);
+  return `${e.msg} ${e.details ?? ""}`;
 }
 
 /** The leases host-local holds for a network in `dataDir`: one file per reserved IP, sorted. */

@@ -5,7 +5,15 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { cliCommand, ipLink, ipTuntaps, rootTest, run, withScratchNetns } from "./helpers.ts";
+import {
+  cliCommand,
+  ipLink,
+  ipTuntaps,
+  rootTest,
+  run,
+  runInNetns,
+  withScratchNetns,
+} from "./helpers.ts";
 
 /** Runs `cli.ts __create-labeled` with a request. */
 function child(request: unknown): ReturnType<typeof run> {
@@ -23,7 +31,7 @@ function orphanedChild(request: unknown): Promise<number> {
 }
 
 function netnsId(ns: string): string {
-  return run("ip", ["netns", "exec", ns, "readlink", "/proc/self/ns/net"]).stdout.trim();
+  return runInNetns(ns, "readlink", ["/proc/self/ns/net"]).stdout.trim();
 }
 
 const OPTIONS = { name: "tap0", multiQueue: true, vnetHdr: true, mtu: 1400, up: true, owner: 7 };

@@ -5,11 +5,22 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { CLI, cni, isRoot, run, runtime, withScratchNetns } from "./helpers.ts";
+import {
+  CLI,
+  cni,
+  cniError,
+  DIST,
+  isRoot,
+  leases,
+  rootTest,
+  run,
+  runtime,
+  withScratchNetns,
+  withTempDir,
+} from "./helpers.ts";
 import * as suites from "./reliability/suites.ts";
 
 const skip = !isRoot
@@ -19,7 +30,7 @@ const skip = !isRoot
   : false;
 
 function assertNoLoss(r: suites.SuiteResult): void {
-  assert.ok(existsSync(suites.TAP), "dist/tap is missing: run `npm run build`");
+  assert.ok(existsSync(DIST), "dist/tap is missing: run `npm run build`");
   assert.equal(r.lost, 0, `${r.suite}: ${r.examples.join("; ")}`);
   assert.ok(r.cases > 0);
 }
@@ -78,8 +89,7 @@ const DENO_FLAGS = [
 test("the CNI path runs under Deno with exactly the documented permissions", {
   skip: isRoot ? (runtime === "deno" ? false : "runs in the Deno pass") : "needs root",
 }, async () => {
-  const dataDir = mkdtempSync(`${tmpdir()}/tap-perm-`);
-  try {
+  await withTempDir("tap-perm-", async (dataDir) => {
     await withScratchNetns((ns) => {
       const env = {
         ...(process.env as Record<string, string>),
@@ -104,7 +114,7 @@ test("the CNI path runs under Deno with exactly the documented permissions", {
           input,
         });
         if (command === "CHECK") {
-          const msg = JSON.parse(r.stdout).msg;
+          const msg = cniError(r).msg;
           assert.match(msg, /no interface "tap0"/, "CHECK ran as far as prevResult");
         } else assert.equal(r.status, 0, `${command}: ${r.stdout}${r.stderr}`);
       }
@@ -123,31 +133,32 @@ test("the CNI path runs under Deno with exactly the documented permissions", {
         });
         assert.equal(r.status, 0, `${command} with IPAM: ${r.stdout}${r.stderr}`);
       }
-      assert.deepEqual(readdirSync(`${dataDir}/perm`).filter((f) => /^\d/.test(f)), []);
+      // host-local ran (its network's dir exists) and DEL released what ADD reserved.
+      assert.ok(existsSync(`${dataDir}/perm`), "host-local kept no state in dataDir");
+      assert.deepEqual(leases(dataDir, "perm"), []);
     });
-  } finally {
-    rmSync(dataDir, { recursive: true, force: true });
-  }
-});
-
-test("stderr carries no config by default; TAP_DEBUG=1 gives JSON lines without it", {
-  skip: isRoot ? false : "needs root",
-}, async () => {
-  await withScratchNetns((ns) => {
-    const conf = {
-      cniVersion: "1.0.0",
-      name: "log",
-      type: "tap",
-      args: { secret: "hunter2-do-not-log" },
-    };
-    const quiet = cni({ command: "ADD", netns: ns.path }, conf);
-    assert.equal(quiet.status, 0, quiet.stdout);
-    assert.equal(quiet.stderr, "");
-    const loud = cni({ command: "DEL", netns: ns.path, extraEnv: { TAP_DEBUG: "1" } }, conf);
-    assert.equal(loud.status, 0);
-    const lines = loud.stderr.trim().split("\n").map((l) => JSON.parse(l));
-    assert.deepEqual(lines.map((l) => l.event), ["start", "done"]);
-    assert.equal(lines[0].ifname, "tap0");
-    assert.doesNotMatch(loud.stderr, /hunter2/);
   });
 });
+
+rootTest(
+  "stderr carries no config by default; TAP_DEBUG=1 gives JSON lines without it",
+  async () => {
+    await withScratchNetns((ns) => {
+      const conf = {
+        cniVersion: "1.0.0",
+        name: "log",
+        type: "tap",
+        args: { secret: "hunter2-do-not-log" },
+      };
+      const quiet = cni({ command: "ADD", netns: ns.path }, conf);
+      assert.equal(quiet.status, 0, quiet.stdout);
+      assert.equal(quiet.stderr, "");
+      const loud = cni({ command: "DEL", netns: ns.path, extraEnv: { TAP_DEBUG: "1" } }, conf);
+      assert.equal(loud.status, 0);
+      const lines = loud.stderr.trim().split("\n").map((l) => JSON.parse(l));
+      assert.deepEqual(lines.map((l) => l.event), ["start", "done"]);
+      assert.equal(lines[0].ifname, "tap0");
+      assert.doesNotMatch(loud.stderr, /hunter2/);
+    });
+  },
+);

@@ -42,17 +42,21 @@ import process from "node:process";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import {
+  DIST,
+  envWithoutCni,
+  ip,
   ipLink,
   ipTuntaps,
   isRoot,
+  leases,
   type Ran,
   run,
+  runInNetns,
   runtime,
   uniq,
   withScratchNetns,
 } from "./helpers.ts";
 
-const DIST = fileURLToPath(new URL("../dist/tap", import.meta.url));
 const CNITOOL_SRC = fileURLToPath(new URL("./fixtures/cnitool/main.go", import.meta.url));
 const DEBIAN_PLUGINS = "/usr/lib/cni";
 
@@ -79,13 +83,6 @@ function hex(n: number): string {
   return `0x${n.toString(16)}`;
 }
 
-/** This process's environment without CNI_* variables, plus `extra`. */
-function env(extra: Record<string, string> = {}): Record<string, string> {
-  const e = { ...process.env } as Record<string, string>;
-  for (const k of Object.keys(e)) if (k.startsWith("CNI_")) delete e[k];
-  return { ...e, ...extra };
-}
-
 /** Runs a command with a timeout (a hung client is killed and fails the test). */
 function exec(
   cmd: string,
@@ -93,7 +90,7 @@ function exec(
   opts: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {},
 ): Ran {
   const r = spawnSync(cmd, args, {
-    env: opts.env ?? env(),
+    env: opts.env ?? envWithoutCni(),
     input: opts.input ?? "",
     encoding: "utf8",
     timeout: opts.timeoutMs ?? 60_000,
@@ -272,15 +269,6 @@ function checkProbe(out: string, want: Want): string {
     `host-local holds no lease for ${v4[0].local}; ${ctx}`,
   );
   return v4[0].local;
-}
-
-/** The leases host-local holds in `dataDir` for `net` (one file per reserved IP). */
-function leases(dataDir: string, net: string): string[] {
-  try {
-    return readdirSync(`${dataDir}/${net}`).filter((f) => /^[0-9a-f.:]+$/.test(f)).sort();
-  } catch {
-    return [];
-  }
 }
 
 /** A conflist with one tap plugin and host-local IPAM. */
@@ -495,7 +483,7 @@ graphroot = "${dir}/podman-store/graph"
 runroot = "${dir}/podman-store/run"
 `,
   );
-  const e = env({
+  const e = envWithoutCni({
     CONTAINERS_CONF: `${dir}/containers.conf`,
     CONTAINERS_STORAGE_CONF: `${dir}/storage.conf`,
   });
@@ -600,7 +588,7 @@ e2eTest(
 function podmanCleanup(dir: string): string[] {
   if (!existsSync(`${dir}/containers.conf`)) return [];
   const r = exec("podman", ["rm", "-a", "-f", "-t0"], {
-    env: env({
+    env: envWithoutCni({
       CONTAINERS_CONF: `${dir}/containers.conf`,
       CONTAINERS_STORAGE_CONF: `${dir}/storage.conf`,
     }),
@@ -661,7 +649,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
   // unshare execs sh, which execs containerd: the pid is containerd's.
   const child = spawn("unshare", ["-m", "--propagation", "private", "sh", "-c", script], {
     stdio: ["ignore", fd, fd],
-    env: env(),
+    env: envWithoutCni(),
   });
   closeSync(fd);
   let spawnError: Error | undefined;
@@ -814,7 +802,7 @@ function buildCnitool(dir: string): string {
   const out = `${dir}/cnitool`;
   const r = spawnSync("go", ["build", "-o", out, "."], {
     cwd: src,
-    env: env({
+    env: envWithoutCni({
       GO111MODULE: "off",
       GOPATH: `${dir}/gopath:/usr/share/gocode`,
       GOPROXY: "off",
@@ -857,7 +845,7 @@ e2eTest(
       writeFileSync(`${dir}/net.d/${net}.conflist`, JSON.stringify(conf));
       const mac = "02:cc:00:00:00:03";
       await withScratchNetns((ns) => {
-        const e = env({
+        const e = envWithoutCni({
           NETCONFPATH: `${dir}/net.d`,
           CNI_PATH: `${dir}/bin:${DEBIAN_PLUGINS}`,
           CNI_CACHE_DIR: `${dir}/cache`,
@@ -888,14 +876,14 @@ e2eTest(
         assert.equal(link.mtu, 9000);
         assert.equal(link.address, mac);
         assert.ok(link.flags.includes("UP"));
-        const flags = Number(
-          must("ip", ["netns", "exec", ns.name, "cat", "/sys/class/net/eth0/tun_flags"]),
-        );
+        const tunFlags = runInNetns(ns.name, "cat", ["/sys/class/net/eth0/tun_flags"]);
+        assert.equal(tunFlags.status, 0, `cat tun_flags in the netns: ${tunFlags.stderr}`);
+        const flags = Number(tunFlags.stdout);
         assert.equal(
           hex(flags),
           hex(IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | IFF_PERSIST | IFF_MULTI_QUEUE),
         );
-        const addrs = JSON.parse(must("ip", ["-n", ns.name, "-j", "-4", "addr", "show", "eth0"]));
+        const addrs = JSON.parse(ip(ns.name, "-j", "-4", "addr", "show", "eth0"));
         assert.deepEqual(
           addrs[0].addr_info.map((a: { local: string; prefixlen: number }) =>
             `${a.local}/${a.prefixlen}`
@@ -906,9 +894,7 @@ e2eTest(
         assert.deepEqual(result.ips, [
           { address: "10.93.0.77/24", gateway: "10.93.0.1", interface: 0 },
         ]);
-        const routes = JSON.parse(
-          must("ip", ["-n", ns.name, "-j", "route", "show", "dev", "eth0"]),
-        );
+        const routes = JSON.parse(ip(ns.name, "-j", "route", "show", "dev", "eth0"));
         assert.ok(
           routes.some((r: { dst: string; gateway?: string }) =>
             r.dst === "10.98.0.0/16" && r.gateway === "10.93.0.1"
@@ -922,11 +908,11 @@ e2eTest(
         const check = tool("check");
         assert.equal(check.status, 0, `cnitool check: ${check.stdout}${check.stderr}`);
         // CHECK compares the device with the cached prevResult that libcni passes it
-        must("ip", ["-n", ns.name, "link", "set", "eth0", "address", "02:dd:00:00:00:04"]);
+        ip(ns.name, "link", "set", "eth0", "address", "02:dd:00:00:00:04");
         const changed = tool("check");
         assert.notEqual(changed.status, 0, "check passed with the MAC changed behind its back");
         assert.match(changed.stderr, /mac/i);
-        must("ip", ["-n", ns.name, "link", "set", "eth0", "address", mac]);
+        ip(ns.name, "link", "set", "eth0", "address", mac);
         assert.equal(tool("check").status, 0);
 
         const del = tool("del");

@@ -78,7 +78,7 @@ two steps, so killing host-local itself between them leaves a lease no DEL can m
 SIGKILL suite kills the plugin, as a runtime's timeout does, and host-local finishes).
 
 Besides these suites, the integration tests check the security rules: the product's code runs no
-shell and no iproute2 (tests/security_test.ts greps for them), CNI_NETNS must be a network
+shell and no iproute2 (tests/reliability_root_test.ts greps for them), CNI_NETNS must be a network
 namespace other than the plugin's own (tests/cni_root_test.ts), DEL and \`tap delete\` never remove
 a device that is not a tun/tap, and the CNI path runs under Deno with exactly the documented
 permissions (tests/reliability_root_test.ts).

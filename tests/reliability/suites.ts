@@ -18,11 +18,19 @@ import { fileURLToPath } from "node:url";
 import { parseRequest } from "../../cni/request.ts";
 import { parseCniArgs } from "../../cni/args.ts";
 import { CniError } from "../../cni/errors.ts";
-import { ipTuntaps, leases, run, uniq, withTempDir } from "../helpers.ts";
+import {
+  cniError,
+  cniErrorText,
+  DIST,
+  ipLink,
+  ipTuntaps,
+  leases,
+  run,
+  runInNetns,
+  withScratchNetns,
+  withTempDir,
+} from "../helpers.ts";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
-/** The plugin under test: the compiled binary (tests/run.sh builds it). */
-export const TAP: string = `${ROOT}/dist/tap`;
 const FIXTURES = fileURLToPath(new URL("../fixtures", import.meta.url));
 const PLUGINS = "/usr/lib/cni";
 const SPEC_CODES = new Set([1, 2, 3, 4, 5, 6, 7, 8, 11, 50, 51, 999]);
@@ -43,15 +51,14 @@ function result(suite: string, tried: string, cases: number, losses: string[]): 
 
 // --- helpers ----------------------------------------------------------------------------------
 
-/** A fresh netns for the duration of `fn`; always deleted. */
-async function inNetns<T>(fn: (ns: string) => Promise<T> | T): Promise<T> {
-  const ns = `taprel-${process.pid}-${uniq()}`;
-  run("ip", ["netns", "add", ns]);
-  try {
-    return await fn(ns);
-  } finally {
-    run("ip", ["netns", "del", ns]);
-  }
+/**
+ * Deletes every tun/tap left in the netns (so the next case starts clean) and returns their
+ * names, for the loss report.
+ */
+function clearTaps(ns: string): string[] {
+  const left = ipTuntaps(ns);
+  for (const t of left) run("ip", ["-n", ns, "link", "del", t]);
+  return left;
 }
 
 const withDir = <T>(fn: (dir: string) => Promise<T> | T): Promise<T> => withTempDir("taprel-", fn);
@@ -70,7 +77,7 @@ function plugin(
   opts: { killAfterMs?: number } = {},
 ): Promise<Exit> {
   return new Promise((resolve) => {
-    const child = spawn(TAP, [], {
+    const child = spawn(DIST, [], {
       env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", CNI_PATH: PLUGINS, ...env },
     });
     const out: Buffer[] = [];
@@ -283,7 +290,7 @@ export function fuzzInProcess(cases: number): SuiteResult {
 /** End to end: dist/tap ADD, then DEL, with hostile configs and env, in a real netns. */
 export async function fuzzEndToEnd(cases: number): Promise<SuiteResult> {
   const losses: string[] = [];
-  await inNetns(async (ns) => {
+  await withScratchNetns(async (ns) => {
     const samples = fc.sample(
       fc.record({
         stdin: fc.oneof(mutatedConfig, mutatedConfig, hostileText),
@@ -296,7 +303,7 @@ export async function fuzzEndToEnd(cases: number): Promise<SuiteResult> {
       const ifname = c.ifname ?? "tap0";
       const env = {
         CNI_CONTAINERID: "fuzz",
-        CNI_NETNS: `/var/run/netns/${ns}`,
+        CNI_NETNS: ns.path,
         CNI_IFNAME: ifname,
         CNI_ARGS: c.args,
       };
@@ -306,12 +313,11 @@ export async function fuzzEndToEnd(cases: number): Promise<SuiteResult> {
       const del = await plugin({ ...env, CNI_COMMAND: "DEL" }, c.stdin);
       const badDel = badExit(del);
       if (badDel) losses.push(`case ${i} DEL: ${badDel}`);
-      const left = ipTuntaps(ns);
+      const left = clearTaps(ns.name);
       if (left.length > 0) {
         // A DEL refused for bad input may keep a tap its ADD made with the same bad input... but
         // no such case exists: the same validation runs first in both.
         losses.push(`case ${i}: left ${left.join(",")} after ADD ${add.status}, DEL ${del.status}`);
-        for (const t of left) run("ip", ["-n", ns, "link", "del", t]);
       }
     }
   });
@@ -386,7 +392,7 @@ function oneLinePerError(args: string[], stderr: string): boolean {
 /** CLI arguments: every outcome is a documented exit code and one-line errors on stderr. */
 export async function fuzzCli(cases: number): Promise<SuiteResult> {
   const losses: string[] = [];
-  await inNetns((ns) => {
+  await withScratchNetns((ns) => {
     const argvs = fc.sample(
       fc.array(fc.oneof(fc.constantFrom(...CLI_WORDS), fc.string({ maxLength: 6 })), {
         minLength: 1,
@@ -399,7 +405,7 @@ export async function fuzzCli(cases: number): Promise<SuiteResult> {
       // elsewhere than in /opt/cni/bin... so keep it out of the host: give it a temp dir.
       const args = argv.includes("install") ? [...argv, "--cni-bin-dir", "/nonexistent"] : argv;
       // Run inside the scratch netns, so the default namespace is that one.
-      const r = run("ip", ["netns", "exec", ns, TAP, ...args], { env: { PATH: "/usr/bin:/bin" } });
+      const r = runInNetns(ns.name, DIST, args, { env: { PATH: "/usr/bin:/bin" } });
       if (![0, 1, 2, 3, 4].includes(r.status)) {
         losses.push(`${JSON.stringify(args)}: exit ${r.status}`);
       } else if (
@@ -407,7 +413,7 @@ export async function fuzzCli(cases: number): Promise<SuiteResult> {
       ) {
         losses.push(`${JSON.stringify(args)}: not one line per error: ${r.stderr.slice(0, 200)}`);
       } else if (/^\s+at /m.test(r.stderr)) losses.push(`${JSON.stringify(args)}: stack trace`);
-      if (i % 50 === 49) { for (const t of ipTuntaps(ns)) run("ip", ["-n", ns, "link", "del", t]); }
+      if (i % 50 === 49) clearTaps(ns.name);
     }
   });
   return result(
@@ -454,11 +460,11 @@ async function orphansGone(containerId: string): Promise<void> {
 export async function sigkillDuringAdd(kills: number): Promise<SuiteResult> {
   const losses: string[] = [];
   await withDir(async (dataDir) => {
-    await inNetns(async (ns) => {
+    await withScratchNetns(async (ns) => {
       const conf = hostLocalConf(dataDir);
       const env = {
         CNI_CONTAINERID: "kill",
-        CNI_NETNS: `/var/run/netns/${ns}`,
+        CNI_NETNS: ns.path,
         CNI_IFNAME: "tap0",
       };
       for (let i = 0; i < kills; i++) {
@@ -476,18 +482,15 @@ export async function sigkillDuringAdd(kills: number): Promise<SuiteResult> {
           if (del.status !== 0) losses.push(`kill ${i}: DEL after kill failed: ${del.stdout}`);
           const again = await plugin({ ...env, CNI_COMMAND: "ADD" }, conf);
           if (again.status !== 0) losses.push(`kill ${i}: ADD after kill failed: ${again.stdout}`);
-          const taps = ipTuntaps(ns);
+          const taps = ipTuntaps(ns.name);
           if (taps.join() !== "tap0") {
             losses.push(`kill ${i}: after re-ADD the netns has [${taps}]`);
           }
         }
         const del = await plugin({ ...env, CNI_COMMAND: "DEL" }, conf);
         if (del.status !== 0) losses.push(`kill ${i}: final DEL failed: ${del.stdout}`);
-        const taps = ipTuntaps(ns);
-        if (taps.length > 0) {
-          losses.push(`kill ${i} at ${(i * 7) % 41} ms: left [${taps}]`);
-          for (const t of taps) run("ip", ["-n", ns, "link", "del", t]);
-        }
+        const taps = clearTaps(ns.name);
+        if (taps.length > 0) losses.push(`kill ${i} at ${(i * 7) % 41} ms: left [${taps}]`);
         const held = leases(dataDir, "rel");
         if (held.length > 0) {
           losses.push(`kill ${i}: leaked leases ${held}`);
@@ -508,57 +511,57 @@ export async function sigkillDuringAdd(kills: number): Promise<SuiteResult> {
 export async function faults(): Promise<SuiteResult> {
   const losses: string[] = [];
   let cases = 0;
-  const expect = async (
+  const expect = (
     what: string,
     ns: string,
     dataDir: string,
     r: Exit,
     code: number,
     msg: RegExp,
-  ): Promise<void> => {
+  ): void => {
     cases++;
-    let e: { code?: number; msg?: string; details?: string } = {};
+    // Not JSON is a loss like a wrong code, not a crash of the suite.
+    let errCode: number | undefined;
     try {
-      e = JSON.parse(r.stdout);
+      errCode = cniError(r).code;
     } catch { /* below */ }
-    if (r.status !== 1 || e.code !== code || !msg.test(`${e.msg} ${e.details}`)) {
+    // cniErrorText parses again: it runs only once the code matched, so stdout is JSON.
+    if (r.status !== 1 || errCode !== code || !msg.test(cniErrorText(r))) {
       losses.push(`${what}: got ${r.status} ${r.stdout.slice(0, 200)}`);
     }
     if (ipTuntaps(ns).length > 0) losses.push(`${what}: a tap is left`);
     if (leases(dataDir, "rel").length > 0) losses.push(`${what}: a lease is left`);
-    await Promise.resolve();
   };
   await withDir(async (dataDir) => {
-    await inNetns(async (ns) => {
-      const env = { CNI_CONTAINERID: "f", CNI_NETNS: `/var/run/netns/${ns}`, CNI_IFNAME: "tap0" };
+    await withScratchNetns(async (ns) => {
+      const env = { CNI_CONTAINERID: "f", CNI_NETNS: ns.path, CNI_IFNAME: "tap0" };
       const add = (conf: string, extra: Record<string, string> = {}): Promise<Exit> =>
         plugin({ ...env, CNI_COMMAND: "ADD", ...extra }, conf);
-      await expect(
+      expect(
         "IPAM failing",
-        ns,
+        ns.name,
         dataDir,
         await add(hostLocalConf(dataDir, { ipam: { type: "ipam-fail" } }), { CNI_PATH: FIXTURES }),
         7,
         /injected IPAM failure/,
       );
-      await expect(
+      expect(
         "missing bridge",
-        ns,
+        ns.name,
         dataDir,
         await add(hostLocalConf(dataDir, { bridge: "nobr0" })),
         7,
         /bridge "nobr0" not found/,
       );
-      await expect(
+      expect(
         "IPAM plugin missing",
-        ns,
+        ns.name,
         dataDir,
         await add(hostLocalConf(dataDir, { ipam: { type: "no-such-ipam" } })),
         999,
         /failed to find plugin/,
       );
       // /dev/net/tun missing: a private mount namespace with an empty /dev/net.
-      cases++;
       const noTun = run("unshare", [
         "-m",
         "--propagation",
@@ -566,34 +569,31 @@ export async function faults(): Promise<SuiteResult> {
         "sh",
         "-c",
         'mount -t tmpfs none /dev/net && exec "$0"',
-        TAP,
+        DIST,
       ], {
         env: { ...env, CNI_COMMAND: "ADD", CNI_PATH: PLUGINS, PATH: "/usr/bin:/bin" },
         input: hostLocalConf(dataDir),
       });
-      cases--;
-      await expect(
+      expect(
         "/dev/net/tun missing",
-        ns,
+        ns.name,
         dataDir,
         { ...noTun, signal: null },
         999,
         /cannot open \/dev\/net\/tun/,
       );
       // EPERM: no capabilities at all (a runtime that forgot to run as root).
-      cases++;
       const eperm = run("setpriv", [
         "--reuid=4321",
         "--regid=4321",
         "--clear-groups",
         "--inh-caps=-all",
-        TAP,
+        DIST,
       ], {
         env: { ...env, CNI_COMMAND: "ADD", CNI_PATH: FIXTURES, PATH: "/usr/bin:/bin" },
         input: JSON.stringify({ ...VALID, name: "rel" }),
       });
-      cases--;
-      await expect("no privileges", ns, dataDir, { ...eperm, signal: null }, 999, /EPERM|EACCES/);
+      expect("no privileges", ns.name, dataDir, { ...eperm, signal: null }, 999, /EPERM|EACCES/);
     });
     // The netns deleted mid-operation: ADD races with `ip netns del`; then DEL must release all.
     for (let i = 0; i < 10; i++) {
@@ -634,8 +634,8 @@ export async function ownNetns(cases: number): Promise<SuiteResult> {
   const { createTap, deleteTap, openNetns, setTap, openTap } = await import("../../mod.ts");
   const { currentNetnsId, withNetns } = await import("../../ffi/netns.ts");
   const home = currentNetnsId();
-  await inNetns((ns) => {
-    const opened = openNetns(ns);
+  await withScratchNetns((ns) => {
+    const opened = openNetns(ns.name);
     try {
       const failing: [string, () => unknown][] = [
         ["throw inside withNetns", () =>
@@ -724,21 +724,21 @@ export async function loadManyNetns(n: number, rounds: number): Promise<SuiteRes
 export async function loadOneNetns(n: number): Promise<SuiteResult> {
   const losses: string[] = [];
   await withDir(async (dataDir) => {
-    await inNetns(async (ns) => {
+    await withScratchNetns(async (ns) => {
       const conf = hostLocalConf(dataDir);
       const exits = await Promise.all(
         Array.from({ length: n }, (_, i) =>
           plugin({
             CNI_COMMAND: "ADD",
             CNI_CONTAINERID: "one",
-            CNI_NETNS: `/var/run/netns/${ns}`,
+            CNI_NETNS: ns.path,
             CNI_IFNAME: `tap${i}`,
           }, conf)),
       );
       exits.forEach((r, i) => {
         if (r.status !== 0) losses.push(`ADD tap${i}: ${r.stdout.slice(0, 160)}`);
       });
-      const taps = ipTuntaps(ns);
+      const taps = ipTuntaps(ns.name);
       if (taps.length !== n) losses.push(`${taps.length} taps, not ${n}`);
       if (leases(dataDir, "rel").length !== n) {
         losses.push(`${leases(dataDir, "rel").length} leases, not ${n}`);
@@ -758,8 +758,8 @@ export async function sameIfname(rounds: number): Promise<SuiteResult> {
   const losses: string[] = [];
   await withDir(async (dataDir) => {
     for (let round = 0; round < rounds; round++) {
-      await inNetns(async (ns) => {
-        const env = { CNI_COMMAND: "ADD", CNI_NETNS: `/var/run/netns/${ns}`, CNI_IFNAME: "tap0" };
+      await withScratchNetns(async (ns) => {
+        const env = { CNI_COMMAND: "ADD", CNI_NETNS: ns.path, CNI_IFNAME: "tap0" };
         const confs = ["02:00:00:00:00:0a", "02:00:00:00:00:0b"].map((mac) =>
           hostLocalConf(dataDir, { mac })
         );
@@ -777,8 +777,10 @@ export async function sameIfname(rounds: number): Promise<SuiteResult> {
           losses.push(`round ${round}: loser said ${loser.stdout.slice(0, 160)}`);
         }
         const winnerMac = JSON.parse(wins[0]!.stdout).interfaces[0].mac;
-        const link = JSON.parse(run("ip", ["-n", ns, "-j", "link", "show", "tap0"]).stdout)[0];
-        if (link.address !== winnerMac) losses.push(`round ${round}: the winner's tap was changed`);
+        const link = ipLink(ns.name, "tap0");
+        if (link?.address !== winnerMac) {
+          losses.push(`round ${round}: the winner's tap was changed`);
+        }
         if (leases(dataDir, "rel").length !== 1) {
           losses.push(`round ${round}: ${leases(dataDir, "rel").length} leases, not 1`);
         }
@@ -800,13 +802,13 @@ export async function sameIfname(rounds: number): Promise<SuiteResult> {
 export async function childFds(): Promise<SuiteResult> {
   const losses: string[] = [];
   await withDir(async (dir) => {
-    await inNetns(async (ns) => {
+    await withScratchNetns(async (ns) => {
       const log = `${dir}/fds.log`;
       const conf = JSON.stringify({ ...VALID, name: "fd", ipam: { type: "ipam-fds" } });
       const r = await plugin({
         CNI_COMMAND: "ADD",
         CNI_CONTAINERID: "fd",
-        CNI_NETNS: `/var/run/netns/${ns}`,
+        CNI_NETNS: ns.path,
         CNI_IFNAME: "tap0",
         CNI_PATH: FIXTURES,
         IPAM_LOG: log,
