@@ -9,13 +9,22 @@ ip netns add s1
 export CNI_CONTAINERID=c1 CNI_NETNS=/var/run/netns/s1 CNI_PATH=/usr/lib/cni CNI_COMMAND=ADD
 IPAM='}'
 conf() { printf '{"cniVersion":"1.0.0","name":"t","type":"tap","selinuxContext":"%s"%s' "$1" "$IPAM"; }
-add() { # add IFNAME LABEL CMD...: one CNI ADD, its status and its stdout on one line each
-  local ifname=$1 label=$2
+add() { # add IFNAME LABEL CMD...: one CNI ADD, its status, stdout and stderr on one line each
+  local ifname=$1 label=$2 out status
   shift 2
-  local out
-  out=$(conf "$label" | CNI_IFNAME=$ifname "$@")
-  echo "$ifname.status=$?"
+  out=$(conf "$label" | CNI_IFNAME=$ifname "$@" 2>/tmp/stderr)
+  status=$?
+  if [ "$status" -ge 128 ]; then
+    # A runtime killed by a signal under software emulation (seen once: SIGSEGV) is not the plugin
+    # refusing anything: report it, remove what it may have left, and try once more.
+    echo "$ifname.crashed=$status $(tr '\n' ' ' </tmp/stderr)"
+    ip -n s1 link del "$ifname" 2>/dev/null
+    out=$(conf "$label" | CNI_IFNAME=$ifname "$@" 2>/tmp/stderr)
+    status=$?
+  fi
+  echo "$ifname.status=$status"
   echo "$ifname.out=$(tr -d '\n' <<<"$out")"
+  echo "$ifname.stderr=$(tr '\n' ' ' </tmp/stderr)"
 }
 echo "self=$(tr -d '\0' </proc/self/attr/current)"
 add tap0 "$LABEL" dist/tap
